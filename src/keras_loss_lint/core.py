@@ -1,0 +1,102 @@
+"""The one entry point every front end calls: source text in, diagnostics out."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from keras_loss_lint.diagnostics import Diagnostic, Edit, Fix, LintResult, Position, Span
+from keras_loss_lint.facts import extract_facts
+from keras_loss_lint.noqa import NoqaIndex, file_is_exempt
+from keras_loss_lint.rules.base import FixProposal, Report, RuleContext
+from keras_loss_lint.rules.registry import ALL_RULES
+from keras_loss_lint.settings import DEFAULT_SETTINGS, Settings
+
+# A finding needs a call to one of these methods and a Keras import; without both words in the text
+# no rule can fire, so the file is not parsed at all.
+CANDIDATE_CALL = re.compile(r"\b(?:compile|fit|evaluate|train_on_batch|test_on_batch)\b")
+
+
+def has_candidate(source: str) -> bool:
+    """Cheap textual pre-check: False guarantees that `lint_source` reports nothing."""
+    return "keras" in source and CANDIDATE_CALL.search(source) is not None
+
+
+def lint_source(
+    source: str, path: str | None = None, settings: Settings = DEFAULT_SETTINGS
+) -> LintResult:
+    """Lint one module's text. Never raises on user input: a parse failure is `LintResult.error`."""
+    if not has_candidate(source):
+        return LintResult()
+    try:
+        module = cst.parse_module(source)
+    except (cst.ParserSyntaxError, RecursionError, MemoryError, ValueError) as error:
+        return LintResult(error=_describe_parse_error(error))
+    return lint_module(module, source, settings)
+
+
+def lint_module(module: cst.Module, source: str, settings: Settings) -> LintResult:
+    try:
+        facts = extract_facts(module)
+    except RecursionError:
+        return LintResult(error="too deeply nested to analyse")
+    context = RuleContext(facts, settings.target)
+    reports = list(_run_rules(context, settings))
+    if not reports:
+        return LintResult()
+    return _to_result(module, source, reports, settings)
+
+
+def _run_rules(context: RuleContext, settings: Settings) -> Iterable[Report]:
+    for rule in ALL_RULES:
+        if not settings.selection.is_enabled(rule.code) or not context.affected(rule):
+            continue
+        yield from rule.check(context)
+
+
+def _to_result(
+    module: cst.Module, source: str, reports: list[Report], settings: Settings
+) -> LintResult:
+    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    diagnostics = {_to_diagnostic(report, positions) for report in reports}
+    ordered = sorted(diagnostics, key=Diagnostic.sort_key)
+    if not settings.honour_noqa:
+        return LintResult(tuple(ordered))
+    lines = source.splitlines()
+    if file_is_exempt(lines):
+        return LintResult((), noqa_suppressed=tuple(ordered))
+    noqa = NoqaIndex(source)
+    kept = [d for d in ordered if not noqa.suppresses(d.line, d.code)]
+    suppressed = [d for d in ordered if noqa.suppresses(d.line, d.code)]
+    return LintResult(tuple(kept), noqa_suppressed=tuple(suppressed))
+
+
+def _to_diagnostic(report: Report, positions: dict) -> Diagnostic:
+    fix = _resolve_fix(report.fix(), positions) if report.fix is not None else None
+    return Diagnostic(report.code, report.message, _span(report.node, positions), fix)
+
+
+def _resolve_fix(proposal: FixProposal | None, positions: dict) -> Fix | None:
+    if proposal is None:
+        return None
+    edits = tuple(Edit(_span(edit.node, positions), edit.content) for edit in proposal.edits)
+    return Fix(proposal.message, proposal.applicability, edits)
+
+
+def _span(node: cst.CSTNode, positions: dict) -> Span:
+    code_range = positions[node]
+    return Span(
+        Position(code_range.start.line, code_range.start.column),
+        Position(code_range.end.line, code_range.end.column),
+    )
+
+
+def _describe_parse_error(error: Exception) -> str:
+    if isinstance(error, cst.ParserSyntaxError):
+        return f"syntax error at {error.raw_line}:{error.raw_column}: {error.message}"
+    if isinstance(error, RecursionError):
+        return "too deeply nested to parse"
+    return f"cannot parse: {error}"

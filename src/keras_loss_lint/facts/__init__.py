@@ -1,0 +1,15 @@
+"""Facts extracted once per module: models, their outputs, and the calls made on them."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from keras_loss_lint.facts.interpreter import Interpreter
+from keras_loss_lint.facts.model import ModuleFacts
+
+
+def extract_facts(module: cst.Module) -> ModuleFacts:
+    return Interpreter(module).run()
+
+
+__all__ = ["ModuleFacts", "extract_facts"]

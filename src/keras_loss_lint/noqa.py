@@ -1,0 +1,87 @@
+"""`# noqa` comments, read exactly as flake8 reads them.
+
+flake8 searches a diagnostic's physical line for `# noqa`; when the line belongs to a token that spans
+several lines (a multi-line string), it searches all of that token's lines. A bare `# noqa` silences
+every code; `# noqa: A1,B2` silences codes that start with a listed code. `# flake8: noqa` on a line of
+its own silences the whole file.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from functools import lru_cache
+
+# The pattern of flake8/defaults.py (NOQA_INLINE_REGEXP), kept identical so both front ends agree.
+NOQA_INLINE = re.compile(
+    r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?",
+    re.IGNORECASE,
+)
+NOQA_FILE = re.compile(r"\s*# flake8[:=]\s*noqa", re.IGNORECASE)
+CODE_SEPARATOR = re.compile(r"[,\s]")
+
+
+@lru_cache(maxsize=4096)
+def parse_noqa(text: str) -> frozenset[str] | None:
+    """None when `text` has no noqa; an empty set for a bare noqa; else the listed codes."""
+    if "#" not in text:
+        return None
+    match = NOQA_INLINE.search(text)
+    if match is None:
+        return None
+    codes = match.group("codes")
+    if codes is None:
+        return frozenset()
+    return frozenset(code.strip() for code in CODE_SEPARATOR.split(codes) if code.strip())
+
+
+def suppresses(noqa_text: str, code: str) -> bool:
+    codes = parse_noqa(noqa_text)
+    if codes is None:
+        return False
+    return not codes or code in codes or code.startswith(tuple(codes))
+
+
+def file_is_exempt(lines: list[str]) -> bool:
+    """`# flake8: noqa` alone on a line exempts the file (flake8 ignores it when codes follow)."""
+    for line in lines:
+        match = NOQA_FILE.match(line)
+        if match and not line[match.end():].strip().startswith(":"):
+            return True
+    return False
+
+
+class NoqaIndex:
+    """Maps a line number to the text flake8 would search for `# noqa` (built only when needed)."""
+
+    def __init__(self, source: str) -> None:
+        self._lines = source.splitlines(keepends=True)
+        self._ranges: dict[int, tuple[int, int]] | None = None
+
+    def text_for(self, line: int) -> str:
+        if self._ranges is None:
+            self._ranges = _multiline_token_ranges(self._lines)
+        first, last = self._ranges.get(line, (line, line))
+        return "".join(self._lines[first - 1:last])
+
+    def suppresses(self, line: int, code: str) -> bool:
+        return suppresses(self.text_for(line), code)
+
+
+def _multiline_token_ranges(lines: list[str]) -> dict[int, tuple[int, int]]:
+    ranges: dict[int, tuple[int, int]] = {}
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO("".join(lines)).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return ranges
+    first, last = len(lines) + 2, -1
+    for token in tokens:
+        if token.type in (tokenize.ENDMARKER, tokenize.DEDENT):
+            continue
+        first, last = min(first, token.start[0]), max(last, token.end[0])
+        if token.type in (tokenize.NL, tokenize.NEWLINE):
+            for line in range(first, last + 1):
+                ranges[line] = (first, last)
+            first, last = len(lines) + 2, -1
+    return ranges

@@ -1,0 +1,1 @@
+"""The KLO rules: one module per rule, registered in `registry`."""

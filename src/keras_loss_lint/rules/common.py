@@ -1,0 +1,271 @@
+"""Questions many rules ask of the facts: which outputs a model has, what an argument looks like,
+and how to phrase names, versions and suggestions in a message."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Iterator, Optional, Sequence
+
+import libcst as cst
+from packaging.version import Version
+
+from keras_loss_lint.facts.model import (
+    UNKNOWN,
+    Argument,
+    CallFacts,
+    Const,
+    Entry,
+    Mapping,
+    ModelFacts,
+    Opaque,
+    OutputLeaf,
+    Outputs,
+    Seq,
+    Value,
+)
+from keras_loss_lint.rules.base import RuleContext
+from keras_loss_lint.semantics import ArgSpec, Outcome, OutputsSpec, Scenario, intended, predict
+from keras_loss_lint.versions import describe_range
+
+LOSS_LIKE = ("loss", "loss_weights", "metrics", "weighted_metrics")
+LABEL_LIKE = ("y", "sample_weight")
+
+# Prefixes Keras gives unnamed layers, ops and models (`to_snake_case` of the class, or the op name).
+AUTO_NAME_PREFIXES = frozenset(
+    """
+    dense conv1d conv2d conv3d conv1d_transpose conv2d_transpose conv3d_transpose separable_conv1d
+    separable_conv2d depthwise_conv1d depthwise_conv2d lstm gru simple_rnn rnn bidirectional
+    embedding dropout spatial_dropout1d spatial_dropout2d flatten activation lambda concatenate add
+    multiply average maximum minimum subtract dot batch_normalization layer_normalization
+    group_normalization unit_normalization global_average_pooling1d global_average_pooling2d
+    global_average_pooling3d global_max_pooling1d global_max_pooling2d global_max_pooling3d
+    max_pooling1d max_pooling2d max_pooling3d average_pooling1d average_pooling2d average_pooling3d
+    reshape permute repeat_vector identity input_layer input functional sequential model output
+    time_distributed softmax re_lu relu leaky_re_lu elu prelu get_item multi_head_attention attention
+    additive_attention masking cropping2d zero_padding2d up_sampling2d normalization rescaling
+    resizing category_encoding string_lookup integer_lookup text_vectorization hashing discretization
+    tf_op_layer
+    """.split()
+)
+_AUTO_NAME = re.compile(r"^(?P<prefix>[a-z][a-z0-9_]*?)(?:_(?P<number>\d+))?$")
+
+
+# ------------------------------------------------------------------------------------ arguments
+
+
+def mapping(argument: Optional[Argument]) -> Optional[Mapping]:
+    return argument.value if argument is not None and isinstance(argument.value, Mapping) else None
+
+
+def sequence(argument: Optional[Argument]) -> Optional[Seq]:
+    return argument.value if argument is not None and isinstance(argument.value, Seq) else None
+
+
+def is_none(value: Value) -> bool:
+    return isinstance(value, Const) and value.value is None
+
+
+def is_single_value(value: Value) -> bool:
+    """A value Keras treats as one entry to broadcast: a string, a loss object, a callable."""
+    return isinstance(value, Opaque) or (isinstance(value, Const) and value.value is not None)
+
+
+def arg_spec(value: Value) -> Optional[ArgSpec]:
+    if isinstance(value, Mapping):
+        return ArgSpec.dict_of(*value.keys(), none_at=tuple(e.key for e in value.entries if is_none(e.value)))
+    if isinstance(value, Seq):
+        nones = tuple(i for i, item in enumerate(value.items) if is_none(item))
+        return ArgSpec.list_of(len(value.items), nones, kind=value.kind)
+    if is_single_value(value):
+        return ArgSpec.single()
+    return None
+
+
+# -------------------------------------------------------------------------------------- outputs
+
+
+def flat_outputs(call: CallFacts) -> Optional[tuple[ModelFacts, Outputs]]:
+    """A Functional model whose outputs are a list/tuple (or a single tensor) of known tensors."""
+    model = call.model
+    if model is None or model.kind != "functional":
+        return None
+    outputs = model.outputs
+    if outputs.kind not in ("list", "tuple", "single") or not outputs.all_known():
+        return None
+    return model, outputs
+
+
+def named_flat_outputs(call: CallFacts) -> Optional[tuple[ModelFacts, Outputs, tuple[str, ...]]]:
+    """As `flat_outputs`, with every output explicitly named: the names Keras matches against."""
+    found = flat_outputs(call)
+    if found is None or not found[1].all_named():
+        return None
+    model, outputs = found
+    return model, outputs, tuple(leaf.name for leaf in outputs.leaves)  # type: ignore[misc]
+
+
+def unsorted_names(names: Sequence[str]) -> bool:
+    return len(set(names)) == len(names) and list(names) != sorted(names)
+
+
+def dict_outputs(call: CallFacts) -> Optional[Outputs]:
+    model = call.model
+    if model is None or model.outputs.kind != "dict":
+        return None
+    if model.kind == "functional" and not model.outputs.all_known():
+        return None
+    return model.outputs
+
+
+def outputs_spec(model: ModelFacts) -> Optional[OutputsSpec]:
+    outputs = model.outputs
+    if outputs.kind == "dict":
+        names = tuple(leaf.name or leaf.key or "" for leaf in outputs.leaves)
+        kind = "functional" if model.kind == "functional" else "subclassed"
+        return OutputsSpec("dict", names, outputs.keys(), kind)  # type: ignore[arg-type]
+    if model.kind != "functional" or outputs.kind not in ("list", "tuple", "single"):
+        return None
+    if not outputs.all_named():
+        return None
+    return OutputsSpec(outputs.kind, tuple(leaf.name for leaf in outputs.leaves))  # type: ignore[arg-type, misc]
+
+
+def looks_auto_generated(key: str) -> bool:
+    match = _AUTO_NAME.match(key)
+    if match is None:
+        return False
+    prefix = match.group("prefix")
+    return prefix in AUTO_NAME_PREFIXES or prefix.startswith("tf_op_layer")
+
+
+def could_be_auto_name_of(key: str, leaf: OutputLeaf) -> bool:
+    producer = leaf.producer
+    if producer is None or producer.name_state != "auto" or producer.auto_prefix is None:
+        return False
+    match = _AUTO_NAME.match(key)
+    return match is not None and match.group("prefix") == producer.auto_prefix
+
+
+@dataclass(frozen=True)
+class KeyCheck:
+    """The keys a dict argument may use for a model, or None where they cannot be known."""
+
+    valid: tuple[str, ...]
+    leaves: tuple[OutputLeaf, ...]
+
+    def is_wrong(self, key: str) -> bool:
+        if key in self.valid:
+            return False
+        return not any(could_be_auto_name_of(key, leaf) for leaf in self.leaves)
+
+
+def key_check(model: Optional[ModelFacts]) -> Optional[KeyCheck]:
+    if model is None:
+        return None
+    outputs = model.outputs
+    if outputs.kind == "dict":
+        if model.kind == "functional" and not outputs.all_known():
+            return None
+        names = tuple(leaf.name for leaf in outputs.leaves if leaf.name is not None)
+        return KeyCheck(outputs.keys() + names, outputs.leaves)
+    if model.kind != "functional" or outputs.kind not in ("list", "tuple", "single") or not outputs.all_known():
+        return None
+    if any(leaf.producer is not None and leaf.producer.name_state == "unknown" for leaf in outputs.leaves):
+        return None
+    names = tuple(leaf.name for leaf in outputs.leaves if leaf.name is not None)
+    return KeyCheck(names, outputs.leaves)
+
+
+def wrong_keys(call: CallFacts, argument_name: str) -> Iterator[tuple[Entry, KeyCheck]]:
+    found = mapping(call.argument(argument_name))
+    check = key_check(call.model)
+    if found is None or check is None:
+        return
+    for entry in found.entries:
+        if check.is_wrong(entry.key):
+            yield entry, check
+
+
+def expected_names(model: ModelFacts) -> str:
+    outputs = model.outputs
+    if outputs.kind == "dict":
+        return quote(outputs.keys())
+    names = [leaf.name if leaf.name is not None else f"<unnamed {_class_of(leaf)}>" for leaf in outputs.leaves]
+    return quote(names)
+
+
+def _class_of(leaf: OutputLeaf) -> str:
+    return leaf.producer.class_name if leaf.producer is not None else "output"
+
+
+def did_you_mean(key: str, candidates: Sequence[str]) -> Optional[str]:
+    matches = difflib.get_close_matches(key, list(dict.fromkeys(candidates)), n=2, cutoff=0.6)
+    return matches[0] if len(matches) == 1 or (matches and matches[0] != matches[-1]) else None
+
+
+def quote(names: Sequence[Optional[str]]) -> str:
+    return ", ".join(repr(name) if name is not None else "<unnamed>" for name in names)
+
+
+def on_versions(versions: Sequence[Version]) -> str:
+    return f"Keras {describe_range(versions)}"
+
+
+def model_label(call: CallFacts) -> str:
+    func = call.node.func
+    if isinstance(func, cst.Attribute):
+        receiver = func.value
+        if isinstance(receiver, cst.Name):
+            return f"`{receiver.value}`"
+    return "the model"
+
+
+# ---------------------------------------------------------------------------------- semantics
+
+
+def outcomes(
+    versions: Sequence[Version], scenario: Scenario
+) -> dict[Version, Outcome]:
+    return {version: predict(version, scenario) for version in versions}
+
+
+def group_by(outcomes_by_version: dict[Version, Outcome]) -> dict[Outcome, list[Version]]:
+    grouped: dict[Outcome, list[Version]] = {}
+    for version, outcome in outcomes_by_version.items():
+        grouped.setdefault(outcome, []).append(version)
+    return grouped
+
+
+def expected(scenario: Scenario) -> Outcome:
+    return intended(scenario)
+
+
+def describe_pairings(
+    labels: Sequence[str], actual: Sequence[Optional[str]], meant: Sequence[Optional[str]], what: str
+) -> str:
+    """`'b' would get the loss for 'a', 'a' would get the loss for 'b'`."""
+    parts = []
+    for label, got, wanted in zip(labels, actual, meant):
+        if got == wanted:
+            continue
+        if got is None:
+            parts.append(f"{label!r} would get no {what}")
+        else:
+            parts.append(f"{label!r} would get the {what} for {_entry_label(got)}")
+    return ", ".join(parts)
+
+
+def _entry_label(label: str) -> str:
+    if label.isdigit():
+        return f"entry {label}"
+    return repr(label)
+
+
+def code_for(context: RuleContext, node: cst.CSTNode) -> str:
+    module = context.facts.module
+    return module.code_for_node(node) if module is not None else ""
+
+
+__all__ = ["UNKNOWN"]

@@ -1,0 +1,81 @@
+"""Shared by the rules about dict keys that name no output (KLO101, KLO102, KLO103, KLO109)."""
+
+from __future__ import annotations
+
+from typing import Iterator, Optional, Sequence
+
+import libcst as cst
+
+from keras_loss_lint.diagnostics import Applicability
+from keras_loss_lint.facts.model import CallFacts, Entry
+from keras_loss_lint.rules.base import FixProposal, NodeEdit, Report, Rule, RuleContext
+from keras_loss_lint.rules.common import (
+    did_you_mean,
+    expected_names,
+    looks_auto_generated,
+    model_label,
+    wrong_keys,
+)
+
+
+# What Keras does with a key that names no output, by argument (KERAS_SEMANTICS.md sections 3, 4, 6).
+CONSEQUENCE = {
+    "loss": "every Keras release raises at the first fit()",
+    "loss_weights": "Keras 3.0-3.4 raise, later releases pair the weights by position instead",
+    "metrics": "Keras raises at the first fit()",
+    "weighted_metrics": "Keras raises at the first fit()",
+    "y": "Keras fails at the first step or trains without those labels",
+    "sample_weight": "Keras fails at the first step or ignores those weights",
+}
+
+
+def report_wrong_keys(
+    context: RuleContext, rule: Rule, calls: Sequence[CallFacts], argument_names: Sequence[str]
+) -> Iterator[Report]:
+    for call in calls:
+        for argument_name in argument_names:
+            wrong = [
+                (entry, check)
+                for entry, check in wrong_keys(call, argument_name)
+                # KLO302 says it better when the key may be meant as an auto-generated name.
+                if not (looks_auto_generated(entry.key) and any(leaf.is_unnamed for leaf in check.leaves))
+            ]
+            with_node = [(entry, check) for entry, check in wrong if entry.key_node is not None]
+            for entry, check in with_node:
+                yield _report(rule, call, argument_name, [entry], check.valid)
+            without_node = [entry for entry, check in wrong if entry.key_node is None]
+            if without_node:
+                yield _report(rule, call, argument_name, without_node, wrong[0][1].valid)
+
+
+def _report(
+    rule: Rule, call: CallFacts, argument_name: str, entries: list[Entry], valid: Sequence[str]
+) -> Report:
+    assert call.model is not None
+    suggestions = {entry.key: did_you_mean(entry.key, valid) for entry in entries}
+    keys = ", ".join(
+        f"{key!r} (did you mean {hint!r}?)" if hint else repr(key) for key, hint in suggestions.items()
+    )
+    noun = "key" if len(entries) == 1 else "keys"
+    message = (
+        f"`{argument_name}` {noun} {keys} name no output of {model_label(call)} "
+        f"(outputs: {expected_names(call.model)}): {CONSEQUENCE[argument_name]}"
+    )
+    entry = entries[0]
+    node = entry.key_node if len(entries) == 1 and entry.key_node is not None else call.arguments[argument_name].node
+    fix = _rename_fix(entry, suggestions[entry.key]) if len(entries) == 1 else None
+    return Report(rule.code, node, message, fix)
+
+
+def _rename_fix(entry: Entry, suggestion: Optional[str]):
+    key_node = entry.key_node
+    if suggestion is None or not isinstance(key_node, cst.SimpleString):
+        return None
+    if key_node.quote in suggestion or "\\" in suggestion or key_node.prefix:
+        return None
+
+    def build() -> FixProposal:
+        content = f"{key_node.quote}{suggestion}{key_node.quote}"
+        return FixProposal(f"Rename key to {suggestion!r}", Applicability.UNSAFE, (NodeEdit(key_node, content),))
+
+    return build

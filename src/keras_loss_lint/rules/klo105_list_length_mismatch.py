@@ -1,0 +1,81 @@
+"""## What it does
+Checks that a list `loss`, `loss_weights` or per-output `metrics` has one entry per output of a
+multi-output model.
+
+## Why is this bad?
+Keras 3.0-3.6 raise at the first `fit()`. From 3.7 a *shorter* loss list is accepted and the outputs
+after its end silently get no loss, so part of the model never trains.
+
+## Example
+```python
+model = keras.Model(inputs, [head_a, head_b, head_c])
+model.compile(loss=["mse", "mse"])
+```
+
+## Use instead
+```python
+model.compile(loss=["mse", "mse", None])  # say explicitly that head_c has no loss
+```
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from keras_loss_lint.facts.model import CallFacts, Mapping, Seq
+from keras_loss_lint.rules.base import Report, RuleContext, define_rule
+from keras_loss_lint.rules.common import model_label, on_versions
+from keras_loss_lint.versions import LossEra, loss_era
+
+
+def check(context: RuleContext) -> Iterator[Report]:
+    versions = context.affected(RULE)
+    for call in context.facts.compiles():
+        count = _output_count(call)
+        if count is None or count < 2:
+            continue
+        for name in ("loss", "loss_weights", "metrics", "weighted_metrics"):
+            argument = call.argument(name)
+            if argument is None or not isinstance(argument.value, Seq):
+                continue
+            length = len(argument.value.items)
+            if length == count or (name.endswith("metrics") and not _per_output(argument.value)):
+                continue
+            yield Report(RULE.code, argument.node, _message(call, name, length, count, versions))
+
+
+def _output_count(call: CallFacts) -> int | None:
+    model = call.model
+    if model is None or model.kind != "functional":
+        return None
+    outputs = model.outputs
+    if outputs.kind not in ("list", "tuple", "dict") or not outputs.all_known():
+        return None
+    return outputs.count
+
+
+def _per_output(metrics: Seq) -> bool:
+    """A list of lists/dicts/None is meant per output; a flat list of metrics is KLO401's case."""
+    return any(isinstance(item, (Seq, Mapping)) or item == Seq(()) for item in metrics.items) or any(
+        getattr(item, "value", 0) is None for item in metrics.items
+    )
+
+
+def _message(call: CallFacts, name: str, length: int, count: int, versions) -> str:
+    base = f"`{name}` list has {length} entries but {model_label(call)} has {count} outputs"
+    if name == "loss" and length < count:
+        silent = [v for v in versions if loss_era(v) is LossEra.C]
+        raising = [v for v in versions if loss_era(v) in (LossEra.A, LossEra.B)]
+        parts = []
+        if raising:
+            parts.append(f"{on_versions(raising)} raise at the first fit()")
+        if silent:
+            parts.append(f"on {on_versions(silent)} the last {count - length} output(s) silently get no loss")
+        return f"{base}: {'; '.join(parts)}; give one entry per output (None for no loss)"
+    return f"{base}: Keras raises at the first fit(); give one entry per output"
+
+
+RULE = define_rule(
+    "KLO105", "list-length-mismatch", "A list `loss`/`loss_weights`/`metrics` does not match the outputs",
+    ">=3", check,
+)

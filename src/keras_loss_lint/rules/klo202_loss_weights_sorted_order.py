@@ -1,0 +1,136 @@
+"""## What it does
+Finds `loss_weights` written in another form than `loss` for a Functional model with list or tuple
+outputs whose names are not sorted: a dict `loss` with a list `loss_weights`, or a list `loss` with a
+dict `loss_weights`.
+
+## Why is this bad?
+Keras 3.0-3.4 refuse the mix. A dict loss with list weights is misaligned on 3.5.0-3.6.0 (the losses
+are sorted by key, the weights are not). A list loss with dict weights is applied in sorted key order
+by **every release since 3.5.0, including the newest**: each output silently gets another output's
+weight. The 3.7.0 fix did not cover this case.
+
+## Example
+```python
+model = keras.Model(inputs, [b, a])  # outputs named "b" and "a"
+model.compile(loss=["mse", "mse"], loss_weights={"b": 2.0, "a": 30.0})
+# from 3.5.0 on, 'b' is weighted 30.0 and 'a' 2.0
+```
+
+## Use instead
+```python
+model.compile(loss=["mse", "mse"], loss_weights=[2.0, 30.0])
+```
+
+## Fix safety
+The fix rewrites `loss_weights` in the form of `loss`, in output order: a dict loss gets a dict of
+weights keyed by output name, a list loss a list of weights. It is safe: it states what the code says.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator, Optional
+
+import libcst as cst
+
+from keras_loss_lint.diagnostics import Applicability
+from keras_loss_lint.facts.model import CallFacts, Mapping, Seq
+from keras_loss_lint.rules.base import FixProposal, NodeEdit, Report, RuleContext, define_rule
+from keras_loss_lint.rules.common import (
+    arg_spec,
+    expected,
+    group_by,
+    named_flat_outputs,
+    on_versions,
+    outcomes,
+    unsorted_names,
+)
+from keras_loss_lint.rules.fixes import dict_literal, list_literal
+from keras_loss_lint.semantics import OutputsSpec, Scenario
+
+
+def check(context: RuleContext) -> Iterator[Report]:
+    versions = context.affected(RULE)
+    for call in context.facts.compiles():
+        found = named_flat_outputs(call)
+        loss, weights = call.argument("loss"), call.argument("loss_weights")
+        if found is None or loss is None or weights is None or not unsorted_names(found[2]):
+            continue
+        mixed = (isinstance(loss.value, Mapping) and isinstance(weights.value, Seq)) or (
+            isinstance(loss.value, Seq) and isinstance(weights.value, Mapping)
+        )
+        if not mixed:
+            continue
+        message = _message(found[2], call, versions)
+        if message is not None:
+            yield Report(RULE.code, weights.node, message, _fix(call, found[2]))
+
+
+def _message(names: tuple[str, ...], call: CallFacts, versions) -> Optional[str]:
+    loss_spec = arg_spec(call.arguments["loss"].value)
+    weight_spec = arg_spec(call.arguments["loss_weights"].value)
+    if loss_spec is None or weight_spec is None:
+        return None
+    scenario = Scenario(OutputsSpec("list", names), loss=loss_spec, loss_weights=weight_spec)
+    meant = expected(scenario)
+    effects = []
+    for outcome, on in group_by(outcomes(versions, scenario)).items():
+        if not outcome.trains:
+            effects.append(f"{on_versions(on)} raise at the first fit()")
+        else:
+            pairings = _weight_pairings(names, outcome, meant)
+            if pairings:
+                effects.append(f"on {on_versions(on)} {pairings}")
+    if not effects:
+        return None
+    return f"`loss_weights` in another form than `loss`: {'; '.join(effects)}; write both in the same form"
+
+
+def _weight_pairings(names: tuple[str, ...], outcome, meant) -> str:
+    """Which loss ends up multiplied by which weight, where that differs from what the code says."""
+    meant_weight = dict(zip(meant.loss_from, meant.weight_from))
+    parts = []
+    for name, loss, weight in zip(names, outcome.loss_from, outcome.weight_from):
+        if loss is None or meant_weight.get(loss) == weight:
+            continue
+        subject = repr(name) if loss == meant.loss_from[names.index(name)] else f"the loss for {_label(loss, names)}"
+        parts.append(f"{subject} would get the weight for {_label(weight, names)}")
+    return ", ".join(parts)
+
+
+def _label(entry: str | None, names: tuple[str, ...]) -> str:
+    if entry is None:
+        return "no output"
+    return repr(names[int(entry)]) if entry.isdigit() and int(entry) < len(names) else repr(entry)
+
+
+def _fix(call: CallFacts, names: tuple[str, ...]):
+    weights = call.arguments["loss_weights"]
+    loss = call.arguments["loss"].value
+    value = weights.value
+    if isinstance(value, Seq) and isinstance(weights.node, cst.List | cst.Tuple) and len(value.items) == len(names):
+        if value.item_nodes is None:
+            return None
+        content = dict_literal(names, value.item_nodes)  # type: ignore[arg-type]
+    elif isinstance(value, Mapping) and isinstance(weights.node, cst.Dict) and set(value.keys()) == set(names):
+        nodes = [value.get(name).value_node for name in names]  # type: ignore[union-attr]
+        if any(node is None for node in nodes) or not isinstance(loss, Seq):
+            return None
+        content = list_literal(nodes)  # type: ignore[arg-type]
+    else:
+        return None
+
+    def build() -> FixProposal:
+        return FixProposal(
+            "Write loss_weights in the form of loss, in output order",
+            Applicability.SAFE,
+            (NodeEdit(weights.node, content),),
+        )
+
+    return build
+
+
+RULE = define_rule(
+    "KLO202", "loss-weights-sorted-order",
+    "`loss_weights` in another form than `loss` pair weights with the wrong outputs", ">=3", check,
+    Applicability.SAFE,
+)

@@ -1,0 +1,70 @@
+"""## What it does
+Finds a list `loss` holding `None` before a later loss, for a multi-output Functional model.
+
+## Why is this bad?
+`None` is meant to say "this output has no loss", but Keras 3.0-3.4 drop the `None` before pairing,
+so every later loss shifts onto the previous output; 3.5.0 and 3.6.0 silently apply none of the losses
+at all. Only 3.7 and later read the list as written.
+
+## Example
+```python
+model = keras.Model(inputs, [aux, main])
+model.compile(loss=[None, "mse"])  # 3.0-3.4 train `aux` with mse; 3.5-3.6 train nothing
+```
+
+## Use instead
+```python
+model.compile(loss={"main": "mse", "aux": None})  # on 3.7+, or use a zero-weighted loss
+```
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from keras_loss_lint.facts.model import NONE as _NONE
+from keras_loss_lint.facts.model import Seq
+from keras_loss_lint.rules.base import Report, RuleContext, define_rule
+from keras_loss_lint.rules.common import arg_spec, flat_outputs, group_by, on_versions, outcomes
+from keras_loss_lint.semantics import OutputsSpec, Scenario
+
+
+def check(context: RuleContext) -> Iterator[Report]:
+    versions = context.affected(RULE)
+    for call in context.facts.compiles():
+        found = flat_outputs(call)
+        argument = call.argument("loss")
+        if found is None or argument is None or not isinstance(argument.value, Seq):
+            continue
+        items = argument.value.items
+        nones = [i for i, item in enumerate(items) if item == _NONE]
+        if len(items) != found[1].count or not nones or nones[0] > max(
+            (i for i, item in enumerate(items) if item != _NONE), default=-1
+        ):
+            continue
+        nodes = argument.value.item_nodes
+        node = nodes[nones[0]] if nodes is not None else argument.node
+        yield Report(RULE.code, node, _message(found[1].count, argument.value, versions))
+
+
+def _message(count: int, loss: Seq, versions) -> str:
+    names = tuple(f"output {i}" for i in range(count))
+    scenario = Scenario(OutputsSpec("list", names), loss=arg_spec(loss))
+    effects = []
+    for outcome, on in group_by(outcomes(versions, scenario)).items():
+        if all(entry is None for entry in outcome.loss_from):
+            effects.append(f"on {on_versions(on)} no loss is applied at all")
+        else:
+            moved = [
+                f"output {i} gets entry {entry}"
+                for i, entry in enumerate(outcome.loss_from)
+                if entry not in (None, str(i))
+            ]
+            effects.append(f"on {on_versions(on)} the None is dropped and the later losses shift ({', '.join(moved)})")
+    return f"`None` in a list `loss` before a later loss: {'; '.join(effects)}"
+
+
+RULE = define_rule(
+    "KLO205", "none-in-loss-list", "`None` in a list loss shifts or drops the other losses on 3.0-3.6",
+    ">=3,<3.7", check,
+)

@@ -1,0 +1,80 @@
+"""## What it does
+Finds a list `loss`, `loss_weights`, `metrics` or `y` for a model whose outputs are a dict written in
+another order than sorted key order.
+
+## Why is this bad?
+Keras flattens dict outputs in sorted key order, and pairs a list with them in that order, not in the
+order the dict was written. On every Keras 3 release `outputs={"zulu": a, "alpha": b}` with
+`loss=["mse", "bce"]` trains `alpha` with `mse`.
+
+## Example
+```python
+model = keras.Model(inputs, {"zulu": zulu, "alpha": alpha})
+model.compile(loss=["mse", "binary_crossentropy"])
+```
+
+## Use instead
+```python
+model.compile(loss={"zulu": "mse", "alpha": "binary_crossentropy"})
+```
+
+## Fix safety
+The fix rewrites the list as a dict keyed by the output keys in written order. It is unsafe: on every
+release it changes which output gets which entry, to what the code says.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import libcst as cst
+
+from keras_loss_lint.diagnostics import Applicability
+from keras_loss_lint.facts.model import Argument, Seq
+from keras_loss_lint.rules.base import FixProposal, NodeEdit, Report, RuleContext, define_rule
+from keras_loss_lint.rules.common import dict_outputs, on_versions
+from keras_loss_lint.rules.fixes import dict_literal
+
+ARGUMENTS = {"compile": ("loss", "loss_weights", "metrics", "weighted_metrics")}
+
+
+def check(context: RuleContext) -> Iterator[Report]:
+    versions = context.affected(RULE)
+    for call in context.facts.calls:
+        outputs = dict_outputs(call)
+        if outputs is None:
+            continue
+        keys = outputs.keys()
+        if list(keys) == sorted(keys):
+            continue
+        for name in ARGUMENTS.get(call.method, ("y",)):
+            argument = call.argument(name)
+            if argument is None or not isinstance(argument.value, Seq) or len(argument.value.items) != len(keys):
+                continue
+            actual = ", ".join(f"{key!r} gets entry {i}" for i, key in enumerate(sorted(keys)) if keys[i] != key)
+            message = (
+                f"list `{name}` for dict outputs is matched in sorted key order, not as written: on "
+                f"{on_versions(versions)} {actual}; use a dict keyed by output"
+            )
+            yield Report(RULE.code, argument.node, message, _fix(argument, keys, name))
+
+
+def _fix(argument: Argument, keys: tuple[str, ...], name: str):
+    value = argument.value
+    if not isinstance(value, Seq) or not isinstance(argument.node, (cst.List, cst.Tuple)) or value.item_nodes is None:
+        return None
+    if any('"' in key or "\\" in key for key in keys):
+        return None
+    content = dict_literal(keys, value.item_nodes)  # type: ignore[arg-type]
+
+    def build() -> FixProposal:
+        edit = NodeEdit(argument.node, content)
+        return FixProposal(f"Rewrite `{name}` as a dict keyed by output", Applicability.UNSAFE, (edit,))
+
+    return build
+
+
+RULE = define_rule(
+    "KLO206", "list-for-dict-outputs", "A list is matched to dict outputs in sorted key order",
+    ">=3", check, Applicability.UNSAFE,
+)

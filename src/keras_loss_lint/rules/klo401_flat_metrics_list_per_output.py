@@ -1,0 +1,60 @@
+"""## What it does
+Finds a flat list of metrics (`metrics=["accuracy", "mae"]`) given to a model with several outputs.
+
+## Why is this bad?
+Keras 2 computed every metric of a flat list on every output. Keras 3 pairs entry *i* with output *i*:
+when the lengths differ it raises at the first `fit()`, and when they match each output silently gets
+only its one metric.
+
+## Example
+```python
+model = keras.Model(inputs, [price, kind])
+model.compile(loss=["mse", "categorical_crossentropy"], metrics=["mae", "accuracy"])
+# Keras 3: price gets only mae, kind only accuracy
+```
+
+## Use instead
+```python
+model.compile(..., metrics={"price": ["mae"], "kind": ["accuracy"]})
+```
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from keras_loss_lint.facts.model import Seq
+from keras_loss_lint.rules.base import Report, RuleContext, define_rule
+from keras_loss_lint.rules.common import is_single_value, model_label, on_versions
+
+
+def check(context: RuleContext) -> Iterator[Report]:
+    versions = context.affected(RULE)
+    for call in context.facts.compiles():
+        model = call.model
+        if model is None or model.kind != "functional" or not model.outputs.all_known():
+            continue
+        count = model.outputs.count
+        if count < 2 or model.outputs.kind not in ("list", "tuple", "dict"):
+            continue
+        for name in ("metrics", "weighted_metrics"):
+            argument = call.argument(name)
+            if argument is None or not isinstance(argument.value, Seq) or not argument.value.items:
+                continue
+            if not all(is_single_value(item) for item in argument.value.items):
+                continue
+            length = len(argument.value.items)
+            if length != count:
+                effect = f"{on_versions(versions)} raise at the first fit() ({length} metrics, {count} outputs)"
+            else:
+                effect = f"on {on_versions(versions)} output i gets only metric i, not all of them"
+            message = (
+                f"flat `{name}` list for {model_label(call)} with {count} outputs: Keras 2 applied every "
+                f"metric to every output, but {effect}; use a dict keyed by output or a list of lists"
+            )
+            yield Report(RULE.code, argument.node, message)
+
+
+RULE = define_rule(
+    "KLO401", "flat-metrics-list-per-output", "A flat metrics list on a multi-output model", ">=3", check,
+)

@@ -1,0 +1,56 @@
+"""## What it does
+Finds `fit()` (or `evaluate()`, `train_on_batch()`, `test_on_batch()`) given one label array for a
+model with several outputs.
+
+## Why is this bad?
+Keras 2 used the same labels for every output. Keras 3.0-3.6 score only the *first* output and leave
+the others without a loss, silently; 3.7 and later raise.
+
+## Example
+```python
+model = keras.Model(inputs, [head_a, head_b])
+model.fit(x, np.zeros((n, 1)))
+```
+
+## Use instead
+```python
+model.fit(x, [y, y])  # one label array per output
+```
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from keras_loss_lint.facts.model import Array
+from keras_loss_lint.rules.base import Report, RuleContext, define_rule
+from keras_loss_lint.rules.common import model_label, on_versions
+from keras_loss_lint.versions import LossEra, loss_era
+
+
+def check(context: RuleContext) -> Iterator[Report]:
+    versions = context.affected(RULE)
+    for call in context.facts.label_calls():
+        model = call.model
+        argument = call.argument("y")
+        if model is None or argument is None or not isinstance(argument.value, Array):
+            continue
+        if model.kind != "functional" or not model.outputs.all_known() or model.outputs.count < 2:
+            continue
+        silent = [v for v in versions if loss_era(v) in (LossEra.A, LossEra.B)]
+        raising = [v for v in versions if loss_era(v) is LossEra.C]
+        effects = []
+        if silent:
+            effects.append(f"on {on_versions(silent)} only the first output is trained")
+        if raising:
+            effects.append(f"{on_versions(raising)} raise")
+        message = (
+            f"one label array for {model_label(call)} with {model.outputs.count} outputs: Keras 2 broadcast "
+            f"it, but {'; '.join(effects)}; pass one label array per output"
+        )
+        yield Report(RULE.code, argument.node, message)
+
+
+RULE = define_rule(
+    "KLO403", "single-label-for-multi-output", "One label array for a multi-output model", ">=3", check,
+)

@@ -1,0 +1,109 @@
+"""The vocabulary shared by the semantics model, the rules and the conformance suite.
+
+A `Scenario` describes, with no Python source attached, what Keras is given: the model's outputs and the
+structure of `loss`, `loss_weights`, `metrics` and the labels `y`. An `Outcome` says what a Keras release
+does with it: which entry reaches which output, or which exception it raises. The semantics model
+predicts outcomes; the conformance suite observes them on real releases and compares.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+OutputsKind = Literal["single", "list", "tuple", "dict"]
+ModelKind = Literal["functional", "sequential", "subclassed"]
+ArgKind = Literal["dict", "list", "tuple", "single"]
+Stage = Literal["compile", "fit"]
+
+# Label given to a single (non-container) argument that Keras broadcasts to every output.
+BROADCAST = "*"
+
+
+@dataclass(frozen=True)
+class OutputsSpec:
+    """A model's outputs as written by the user.
+
+    `names` are the producing layers' names in *written* order (list order, or the dict literal's
+    insertion order). For dict outputs `keys` are the dict keys in written order, aligned with `names`.
+    For Sequential and subclassed models `names` holds placeholders (their names are never used by
+    Keras for matching); a subclassed model whose `call` returns a dict has kind "dict" and `keys`.
+    """
+
+    kind: OutputsKind
+    names: tuple[str, ...]
+    keys: tuple[str, ...] | None = None
+    model_kind: ModelKind = "functional"
+
+    @property
+    def count(self) -> int:
+        return len(self.names)
+
+    def labels(self) -> tuple[str, ...]:
+        """How the user refers to each output: its dict key for dict outputs, else its layer name."""
+        return self.keys if self.kind == "dict" and self.keys is not None else self.names
+
+
+@dataclass(frozen=True)
+class ArgSpec:
+    """The structure of one argument: a dict (keys in written order), a list/tuple, or one value.
+
+    Entries are identified by labels: the dict key, the list index as a string, or `BROADCAST` for a
+    single value. `none_at` holds the labels of entries that are literally `None`.
+    """
+
+    kind: ArgKind
+    keys: tuple[str, ...] = ()
+    length: int = 0
+    none_at: frozenset[str] = field(default_factory=frozenset)
+
+    @classmethod
+    def dict_of(cls, *keys: str, none_at: tuple[str, ...] = ()) -> "ArgSpec":
+        return cls("dict", keys=tuple(keys), none_at=frozenset(none_at))
+
+    @classmethod
+    def list_of(cls, length: int, none_at: tuple[int, ...] = (), kind: ArgKind = "list") -> "ArgSpec":
+        return cls(kind, length=length, none_at=frozenset(str(i) for i in none_at))
+
+    @classmethod
+    def single(cls) -> "ArgSpec":
+        return cls("single")
+
+    def labels(self) -> tuple[str, ...]:
+        if self.kind == "dict":
+            return self.keys
+        if self.kind in ("list", "tuple"):
+            return tuple(str(i) for i in range(self.length))
+        return (BROADCAST,)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    outputs: OutputsSpec
+    loss: ArgSpec | None = None
+    loss_weights: ArgSpec | None = None
+    metrics: ArgSpec | None = None
+    y: ArgSpec | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one Keras release does with a scenario.
+
+    Per output, in the order of `OutputsSpec.names` (written order): the label of the loss entry it is
+    trained with (None: no loss), of the `loss_weights` entry applied to it (None: weight 1 / no
+    weights), of the `y` entry it is scored against, and of the `metrics` entries computed on
+    it. `raises` names the exception class when Keras
+    refuses the scenario, and `stage` says whether it does so at `compile()` or at the first step.
+    """
+
+    loss_from: tuple[str | None, ...] = ()
+    weight_from: tuple[str | None, ...] = ()
+    label_from: tuple[str | None, ...] = ()
+    metrics_from: tuple[tuple[str, ...], ...] = ()
+    raises: str | None = None
+    stage: Stage = "fit"
+
+    @property
+    def trains(self) -> bool:
+        return self.raises is None

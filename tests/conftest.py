@@ -1,0 +1,7 @@
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# Test helpers live beside the tests (e.g. fixture_expectations).
+sys.path.insert(0, str(Path(__file__).resolve().parent))

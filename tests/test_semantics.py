@@ -1,0 +1,115 @@
+"""Unit tests for the version-aware model of Keras (the facts measured in KERAS_SEMANTICS.md)."""
+
+from __future__ import annotations
+
+import pytest
+from packaging.version import Version
+
+from keras_loss_lint.semantics import BROADCAST, ArgSpec, OutputsSpec, Scenario, intended, predict
+
+V = Version
+LIST_BA = OutputsSpec("list", ("b", "a"))
+DICT_ZA = OutputsSpec("dict", ("zulu", "alpha"), keys=("zulu", "alpha"))
+
+
+@pytest.mark.parametrize(
+    ("version", "expected"),
+    [("2.15.0", ("b", "a")), ("3.4.1", ("b", "a")), ("3.5.0", ("a", "b")), ("3.6.0", ("a", "b")),
+     ("3.7.0", ("b", "a")), ("3.15.1", ("b", "a"))],
+)
+def test_dict_loss_on_unsorted_list_outputs(version: str, expected: tuple[str, str]) -> None:
+    outcome = predict(V(version), Scenario(LIST_BA, loss=ArgSpec.dict_of("b", "a")))
+    assert outcome.loss_from == expected
+
+
+def test_sorted_names_are_safe_on_3_5() -> None:
+    outputs = OutputsSpec("list", ("a", "b"))
+    assert predict(V("3.5.0"), Scenario(outputs, loss=ArgSpec.dict_of("b", "a"))).loss_from == ("a", "b")
+
+
+def test_partial_dict_loss_by_era() -> None:
+    scenario = Scenario(LIST_BA, loss=ArgSpec.dict_of("b"))
+    assert predict(V("3.4.1"), scenario).loss_from == ("b", None)
+    assert predict(V("3.5.0"), scenario).raises == "ValueError"
+    assert predict(V("3.7.0"), scenario).raises == "ValueError"
+
+
+def test_dict_with_none_drops_everything_on_3_5() -> None:
+    scenario = Scenario(LIST_BA, loss=ArgSpec.dict_of("b", "a", none_at=("a",)))
+    assert predict(V("3.5.0"), scenario).loss_from == (None, None)
+    assert predict(V("3.7.0"), scenario).loss_from == ("b", None)
+
+
+def test_list_loss_with_none() -> None:
+    scenario = Scenario(LIST_BA, loss=ArgSpec.list_of(2, none_at=(0,)))
+    assert predict(V("3.4.1"), scenario).loss_from == ("1", None)  # shifted onto output 0
+    assert predict(V("3.6.0"), scenario).loss_from == (None, None)
+    assert predict(V("3.7.0"), scenario).loss_from == (None, "1")
+
+
+def test_short_list_loss() -> None:
+    scenario = Scenario(LIST_BA, loss=ArgSpec.list_of(1))
+    assert predict(V("3.6.0"), scenario).raises == "ValueError"
+    assert predict(V("3.7.0"), scenario).loss_from == ("0", None)
+
+
+def test_list_loss_with_dict_weights_sorted_since_3_5() -> None:
+    scenario = Scenario(LIST_BA, loss=ArgSpec.list_of(2), loss_weights=ArgSpec.dict_of("b", "a"))
+    assert predict(V("3.4.1"), scenario).raises == "ValueError"
+    for version in ("3.5.0", "3.7.0", "3.15.1"):
+        assert predict(V(version), scenario).weight_from == ("a", "b")
+    assert intended(scenario).weight_from == ("b", "a")
+
+
+def test_dict_loss_with_list_weights() -> None:
+    scenario = Scenario(LIST_BA, loss=ArgSpec.dict_of("b", "a"), loss_weights=ArgSpec.list_of(2))
+    assert predict(V("3.4.1"), scenario).raises == "ValueError"
+    outcome = predict(V("3.5.0"), scenario)
+    assert outcome.loss_from == ("a", "b") and outcome.weight_from == ("0", "1")
+    assert predict(V("3.7.0"), scenario).weight_from == ("0", "1")
+
+
+def test_dict_labels_on_list_outputs() -> None:
+    scenario = Scenario(LIST_BA, loss=ArgSpec.list_of(2), y=ArgSpec.dict_of("b", "a"))
+    assert predict(V("3.5.0"), scenario).label_from == ("a", "b")
+    assert predict(V("3.7.0"), scenario).label_from == ("b", "a")
+
+
+def test_list_for_dict_outputs_follows_sorted_keys() -> None:
+    scenario = Scenario(DICT_ZA, loss=ArgSpec.list_of(2), y=ArgSpec.list_of(2))
+    outcome = predict(V("3.7.0"), scenario)
+    assert outcome.loss_from == ("1", "0")  # written order: zulu gets entry 1
+    assert outcome.label_from == ("1", "0")
+    assert intended(scenario).loss_from == ("0", "1")
+
+
+def test_dict_outputs_keys_differ_from_layer_names() -> None:
+    outputs = OutputsSpec("dict", ("head_score", "label"), keys=("score", "label"))
+    scenario = Scenario(outputs, loss=ArgSpec.dict_of("score", "label"))
+    assert predict(V("3.4.1"), scenario).raises == "ValueError"
+    assert predict(V("3.5.0"), scenario).loss_from == ("score", "label")
+
+
+def test_sequential_dict_loss_raises_everywhere() -> None:
+    outputs = OutputsSpec("single", ("dense",), model_kind="sequential")
+    scenario = Scenario(outputs, loss=ArgSpec.dict_of("dense"))
+    assert predict(V("3.4.1"), scenario).raises == "TypeError"
+    assert predict(V("3.5.0"), scenario).raises == "ValueError"
+    assert predict(V("3.8.0"), scenario).raises == "TypeError"
+
+
+def test_single_label_for_multi_output() -> None:
+    scenario = Scenario(LIST_BA, loss=ArgSpec.single(), y=ArgSpec.single())
+    assert predict(V("2.15.0"), scenario).label_from == (BROADCAST, BROADCAST)
+    assert predict(V("3.5.0"), scenario).loss_from == (BROADCAST, None)
+    assert predict(V("3.7.0"), scenario).raises is not None
+
+
+def test_metrics() -> None:
+    flat = Scenario(LIST_BA, metrics=ArgSpec.list_of(1))
+    assert predict(V("2.15.0"), flat).metrics_from == (("0",), ("0",))
+    assert predict(V("3.0.0"), flat).raises == "ValueError"
+    assert predict(V("3.0.0"), Scenario(LIST_BA, metrics=ArgSpec.single())).stage == "compile"
+    routed = Scenario(LIST_BA, metrics=ArgSpec.dict_of("b", "a"), y=ArgSpec.dict_of("b", "a"))
+    assert predict(V("3.14.0"), routed).metrics_from == (("a",), ("b",))
+    assert predict(V("3.14.1"), routed).metrics_from == (("b",), ("a",))
