@@ -85,12 +85,23 @@ def record_call(
         expression = arguments.node(index, "")
         if index < len(arguments.positional) and expression is not None and name not in named:
             named[name] = Argument(arguments.positional[index], expression)
+    _add_validation_labels(named)
     positional = tuple(
         Argument(value, expression)
         for value, expression in zip(arguments.positional, arguments.positional_nodes)
         if expression is not None
     )
     facts.calls.append(CallFacts(method, node, model, named, positional, arguments.complete))  # type: ignore[arg-type]
+
+
+def _add_validation_labels(named: dict[str, Argument]) -> None:
+    """`validation_data=(x, y[, sample_weight])`: its labels are matched to outputs like `y`."""
+    validation = named.get("validation_data")
+    if validation is None or not isinstance(validation.value, Seq) or validation.value.item_nodes is None:
+        return
+    items, nodes = validation.value.items, validation.value.item_nodes
+    if len(items) in (2, 3) and isinstance(nodes[1], cst.BaseExpression):
+        named["validation_y"] = Argument(items[1], nodes[1])
 
 
 # ------------------------------------------------------------------------------------- Keras calls

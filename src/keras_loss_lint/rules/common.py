@@ -30,7 +30,7 @@ from keras_loss_lint.semantics import ArgSpec, Outcome, OutputsSpec, Scenario, i
 from keras_loss_lint.versions import describe_range
 
 LOSS_LIKE = ("loss", "loss_weights", "metrics", "weighted_metrics")
-LABEL_LIKE = ("y", "sample_weight")
+LABEL_LIKE = ("y", "sample_weight", "validation_y")
 
 # Prefixes Keras gives unnamed layers, ops and models (`to_snake_case` of the class, or the op name).
 AUTO_NAME_PREFIXES = frozenset(

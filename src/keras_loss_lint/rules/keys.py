@@ -26,6 +26,7 @@ CONSEQUENCE = {
     "weighted_metrics": "Keras raises at the first fit()",
     "y": "Keras fails at the first step or trains without those labels",
     "sample_weight": "Keras fails at the first step or ignores those weights",
+    "validation_y": "Keras fails at the first validation step or validates without those labels",
 }
 
 

@@ -34,7 +34,15 @@ from packaging.version import Version
 from keras_loss_lint.diagnostics import Applicability
 from keras_loss_lint.facts.model import CallFacts, Mapping
 from keras_loss_lint.rules.base import FixProposal, NodeEdit, Report, RuleContext, define_rule
-from keras_loss_lint.rules.common import is_none, mapping, model_label, named_flat_outputs, on_versions, quote
+from keras_loss_lint.rules.common import (
+    expected_names,
+    is_none,
+    mapping,
+    model_label,
+    named_flat_outputs,
+    on_versions,
+    quote,
+)
 from keras_loss_lint.versions import LossEra, loss_era
 
 
@@ -64,7 +72,8 @@ def _missing_loss(call: CallFacts, loss: Mapping, missing: list[str], versions: 
     if raising:
         effects.append(f"on {on_versions(raising)} the first fit() raises")
     message = (
-        f"`loss` dict has no entry for output(s) {quote(missing)} of {model_label(call)}: "
+        f"`loss` dict has no entry for output(s) {quote(missing)} of {model_label(call)} "
+        f"(outputs: {expected_names(call.model)}): "
         f"{'; '.join(effects)}; add {quote(missing)} with None if they should have no loss"
     )
     return Report(RULE.code, call.arguments["loss"].node, message, _add_none_fix(loss, missing))

@@ -24,7 +24,7 @@ from typing import Iterator
 
 from keras_loss_lint.facts.model import CallFacts, Mapping, Seq
 from keras_loss_lint.rules.base import Report, RuleContext, define_rule
-from keras_loss_lint.rules.common import model_label, on_versions
+from keras_loss_lint.rules.common import expected_names, model_label, on_versions
 from keras_loss_lint.versions import LossEra, loss_era
 
 
@@ -62,7 +62,9 @@ def _per_output(metrics: Seq) -> bool:
 
 
 def _message(call: CallFacts, name: str, length: int, count: int, versions) -> str:
-    base = f"`{name}` list has {length} entries but {model_label(call)} has {count} outputs"
+    assert call.model is not None
+    outputs = expected_names(call.model)
+    base = f"`{name}` list has {length} entries but {model_label(call)} has {count} outputs ({outputs})"
     if name == "loss" and length < count:
         silent = [v for v in versions if loss_era(v) is LossEra.C]
         raising = [v for v in versions if loss_era(v) in (LossEra.A, LossEra.B)]

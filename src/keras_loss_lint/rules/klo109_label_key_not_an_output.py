@@ -28,11 +28,12 @@ from typing import Iterator
 
 from keras_loss_lint.diagnostics import Applicability
 from keras_loss_lint.rules.base import Report, RuleContext, define_rule
+from keras_loss_lint.rules.common import LABEL_LIKE
 from keras_loss_lint.rules.keys import report_wrong_keys
 
 
 def check(context: RuleContext) -> Iterator[Report]:
-    yield from report_wrong_keys(context, RULE, context.facts.label_calls(), ("y", "sample_weight"))
+    yield from report_wrong_keys(context, RULE, context.facts.label_calls(), LABEL_LIKE)
 
 
 RULE = define_rule(

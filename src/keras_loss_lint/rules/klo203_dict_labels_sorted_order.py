@@ -25,7 +25,7 @@ from typing import Iterator
 
 from keras_loss_lint.facts.model import Mapping
 from keras_loss_lint.rules.base import Report, RuleContext, define_rule
-from keras_loss_lint.rules.common import describe_pairings, named_flat_outputs, on_versions, unsorted_names
+from keras_loss_lint.rules.common import LABEL_LIKE, describe_pairings, named_flat_outputs, on_versions, unsorted_names
 
 
 def check(context: RuleContext) -> Iterator[Report]:
@@ -35,7 +35,7 @@ def check(context: RuleContext) -> Iterator[Report]:
         if found is None or not unsorted_names(found[2]):
             continue
         names = found[2]
-        for argument_name in ("y", "sample_weight"):
+        for argument_name in LABEL_LIKE:
             argument = call.argument(argument_name)
             if argument is None or not isinstance(argument.value, Mapping):
                 continue

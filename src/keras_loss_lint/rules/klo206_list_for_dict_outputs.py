@@ -47,7 +47,7 @@ def check(context: RuleContext) -> Iterator[Report]:
         keys = outputs.keys()
         if list(keys) == sorted(keys):
             continue
-        for name in ARGUMENTS.get(call.method, ("y",)):
+        for name in ARGUMENTS.get(call.method, ("y", "validation_y")):
             argument = call.argument(name)
             if argument is None or not isinstance(argument.value, Seq) or len(argument.value.items) != len(keys):
                 continue

@@ -1,0 +1,115 @@
+"""Applying fixes to source text, shared by `check --fix`, `--diff` and the language server.
+
+Fixes are applied like ruff applies them: in source order, skipping a fix whose edits overlap one
+already taken, then the file is linted again and the loop repeats until nothing changes (a bounded
+number of passes). A pass whose result does not parse is thrown away, so a fix can never leave a file
+that Python cannot read.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from keras_loss_lint.core import lint_source
+from keras_loss_lint.diagnostics import Applicability, Diagnostic, Edit, Fix, LintResult, Position
+from keras_loss_lint.settings import Settings
+
+MAX_PASSES = 10
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+@dataclass
+class FixReport:
+    """The fixed text, the diagnostics whose fixes were applied, and what is left after fixing."""
+
+    source: str
+    applied: list[Diagnostic] = field(default_factory=list)
+    remaining: LintResult = field(default_factory=LintResult)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.applied)
+
+
+def is_applicable(fix: Fix | None, unsafe: bool) -> bool:
+    return fix is not None and (fix.applicability is Applicability.SAFE or unsafe)
+
+
+def fix_source(source: str, path: str | None, settings: Settings, unsafe: bool = False) -> FixReport:
+    report = FixReport(source)
+    result = lint_source(source, path, settings)
+    for _ in range(MAX_PASSES):
+        fixable = [d for d in result.diagnostics if is_applicable(d.fix, unsafe)]
+        if not fixable or result.error is not None:
+            break
+        candidate, taken = apply_diagnostic_fixes(report.source, fixable)
+        if not taken or not parses(candidate):
+            break
+        report.source = candidate
+        report.applied.extend(taken)
+        result = lint_source(report.source, path, settings)
+    report.remaining = result
+    return report
+
+
+def apply_diagnostic_fixes(source: str, diagnostics: list[Diagnostic]) -> tuple[str, list[Diagnostic]]:
+    """Apply the non-overlapping fixes of `diagnostics`, earliest first."""
+    offsets = _line_offsets(source)
+    chosen: list[tuple[int, int, str]] = []
+    taken: list[Diagnostic] = []
+    for diagnostic in sorted(diagnostics, key=_first_edit_start):
+        assert diagnostic.fix is not None
+        edits = [_to_offsets(edit, offsets) for edit in diagnostic.fix.edits]
+        if any(_overlaps(edit, other) for edit in edits for other in chosen):
+            continue
+        chosen.extend(edits)
+        taken.append(diagnostic)
+    return apply_edits(source, chosen), taken
+
+
+def apply_edits(source: str, edits: list[tuple[int, int, str]]) -> str:
+    pieces: list[str] = []
+    cursor = 0
+    for start, end, content in sorted(edits):
+        pieces.append(source[cursor:start])
+        pieces.append(content)
+        cursor = end
+    pieces.append(source[cursor:])
+    return "".join(pieces)
+
+
+def offset_of(source: str, position: Position) -> int:
+    return _line_offsets(source)[position.line - 1] + position.column
+
+
+def parses(source: str) -> bool:
+    try:
+        cst.parse_module(source)
+    except (cst.ParserSyntaxError, RecursionError, ValueError):
+        return False
+    return True
+
+
+def _first_edit_start(diagnostic: Diagnostic) -> tuple[int, int]:
+    assert diagnostic.fix is not None
+    first = min(edit.span.start for edit in diagnostic.fix.edits)
+    return (first.line, first.column)
+
+
+def _line_offsets(source: str) -> list[int]:
+    offsets = [0]
+    offsets.extend(match.end() for match in _LINE_BREAK.finditer(source))
+    return offsets
+
+
+def _to_offsets(edit: Edit, offsets: list[int]) -> tuple[int, int, str]:
+    start = offsets[edit.span.start.line - 1] + edit.span.start.column
+    end = offsets[edit.span.end.line - 1] + edit.span.end.column
+    return start, end, edit.content
+
+
+def _overlaps(first: tuple[int, int, str], second: tuple[int, int, str]) -> bool:
+    return first[0] < second[1] and second[0] < first[1]

@@ -1,0 +1,103 @@
+"""Unit tests for the lint core: noqa, rule selection, target versions and positions."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+from packaging.version import Version
+
+from keras_loss_lint.core import has_candidate, lint_source
+from keras_loss_lint.noqa import NoqaIndex, file_is_exempt, parse_noqa
+from keras_loss_lint.settings import Selection, Settings
+from keras_loss_lint.versions import InvalidKerasVersion, TargetVersions, describe_versions
+
+BUGGY = textwrap.dedent(
+    """\
+    import keras
+    inp = keras.Input(shape=(4,))
+    b = keras.layers.Dense(1, name="b")(inp)
+    a = keras.layers.Dense(1, name="a")(inp)
+    model = keras.Model(inp, [b, a])
+    model.compile(loss={"b": "mse", "a": "mae"}, metrics="mae")@NOQA@
+    """
+)
+
+
+def with_noqa(comment: str) -> str:
+    return BUGGY.replace("@NOQA@", comment)
+
+
+def codes(source: str, **settings) -> list[str]:
+    return [d.code for d in lint_source(source, "x.py", Settings(**settings)).diagnostics]
+
+
+@pytest.mark.parametrize(
+    ("comment", "expected"),
+    [
+        ("", ["KLO201", "KLO402"]),
+        ("  # noqa", []),
+        ("  # noqa: KLO201", ["KLO402"]),
+        ("  # NOQA:KLO201,KLO402", []),
+        ("  # noqa: KLO4", ["KLO201"]),
+        ("  # noqa: E501", ["KLO201", "KLO402"]),
+        ("  # noqa:KLO201 KLO402", []),
+    ],
+)
+def test_noqa_like_flake8(comment: str, expected: list[str]) -> None:
+    assert codes(with_noqa(comment)) == expected
+
+
+def test_file_level_noqa() -> None:
+    assert codes("# flake8: noqa\n" + with_noqa("")) == []
+    assert file_is_exempt(["# flake8: noqa\n"]) and not file_is_exempt(["# flake8: noqa: E1\n"])
+
+
+def test_noqa_on_multiline_string_covers_its_lines() -> None:
+    index = NoqaIndex('x = """\nline\n"""  # noqa: KLO201\ny = 1\n')
+    assert index.suppresses(1, "KLO201") and index.suppresses(2, "KLO201")
+    assert not index.suppresses(4, "KLO201")
+    assert parse_noqa("x  # noqa : KLO201") == frozenset()  # flake8 reads this as a bare noqa
+
+
+def test_selection_prefixes() -> None:
+    assert codes(with_noqa(""), selection=Selection(("KLO2",))) == ["KLO201"]
+    assert codes(with_noqa(""), selection=Selection(("KLO",), ("KLO4",))) == ["KLO201"]
+    assert codes(with_noqa(""), selection=Selection(("KLO",), ("KLO",))) == []
+    assert Selection(("KLO",), ("KLO2",)).is_enabled("KLO101")
+    assert Selection(("KLO2", "KLO201"), ("KLO20",)).is_enabled("KLO201")
+
+
+def test_target_versions_gate_rules() -> None:
+    def target(spec: str) -> TargetVersions:
+        return TargetVersions.from_specifier(spec, "test")
+
+    source = with_noqa("")
+    assert codes(source, target=target("==3.5.0")) == ["KLO201", "KLO402"]
+    assert codes(source, target=target("==3.4.1")) == ["KLO402"]
+    assert codes(source, target=target(">=3.7")) == ["KLO402"]
+    assert codes(source, target=target("<3")) == []
+    message = lint_source(source, None, Settings(target=target(">=3.6"))).diagnostics[0].message
+    assert "Keras 3.6.0" in message and "3.5.0" not in message
+
+
+def test_versions() -> None:
+    assert TargetVersions.from_specifier("3.5.0", "x").versions == (Version("3.5.0"),)
+    assert TargetVersions.from_specifier("==3.99.0", "x").versions == (Version("3.99.0"),)
+    assert describe_versions((Version("3.5.0"), Version("3.6.0"))) == "3.5.0\u20133.6.0"
+    with pytest.raises(InvalidKerasVersion, match="'>>3'"):
+        TargetVersions.from_specifier(">>3", "x")
+
+
+def test_positions_are_one_based_lines_zero_based_columns() -> None:
+    diagnostic = lint_source(with_noqa(""), None).diagnostics[0]
+    line = BUGGY.splitlines()[diagnostic.line - 1]
+    assert line[diagnostic.column] == "{"
+    assert diagnostic.span.end.line == diagnostic.line
+
+
+def test_parse_errors_are_results_not_exceptions() -> None:
+    result = lint_source("import keras\nmodel.compile(loss={\n")
+    assert result.error is not None and "syntax error" in result.error
+    assert not has_candidate("print('hello')")
+    assert lint_source("print('keras')").diagnostics == ()
