@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Iterable
 
 import libcst as cst
@@ -11,18 +10,12 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from keras_loss_lint.diagnostics import Diagnostic, Edit, Fix, LintResult, Position, Span
 from keras_loss_lint.facts import extract_facts
 from keras_loss_lint.noqa import NoqaIndex, file_is_exempt
+from keras_loss_lint.precheck import has_candidate
 from keras_loss_lint.rules.base import FixProposal, Report, RuleContext
 from keras_loss_lint.rules.registry import ALL_RULES
 from keras_loss_lint.settings import DEFAULT_SETTINGS, Settings
 
-# A finding needs a call to one of these methods and a Keras import; without both words in the text
-# no rule can fire, so the file is not parsed at all.
-CANDIDATE_CALL = re.compile(r"\b(?:compile|fit|evaluate|train_on_batch|test_on_batch)\b")
-
-
-def has_candidate(source: str) -> bool:
-    """Cheap textual pre-check: False guarantees that `lint_source` reports nothing."""
-    return "keras" in source and CANDIDATE_CALL.search(source) is not None
+__all__ = ["has_candidate", "lint_module", "lint_source"]
 
 
 def lint_source(

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Iterator
 
 from keras_loss_lint import __version__
-from keras_loss_lint.core import has_candidate, lint_source
+from keras_loss_lint.precheck import has_candidate
 from keras_loss_lint.settings import Settings
 from keras_loss_lint.target import resolve_target
 from keras_loss_lint.versions import InvalidKerasVersion, parse_specifier
@@ -68,6 +68,8 @@ class KerasLossLintPlugin:
             yield diagnostic.line, diagnostic.column, f"{diagnostic.code} {diagnostic.message}", type(self)
 
     def _lint(self, source: str) -> tuple:
+        from keras_loss_lint.core import lint_source  # imports LibCST: only for candidate files
+
         path = None if self._filename in STDIN_NAMES else Path(self._filename)
         target = resolve_target(path, explicit=self.keras_version)
         settings = Settings(target=target, honour_noqa=False)

@@ -397,7 +397,8 @@ class ExpressionEvaluator:
         if isinstance(func, cst.Attribute) and func.attr.value in RECORDED_METHODS:
             receiver = self.eval(func.value, frame)
             model = keras_calls.model_of(receiver)
-            if model is not None or func.attr.value == "compile":
+            # A compile() on something unknown may still be Keras's; on a known non-model it is not.
+            if model is not None or (func.attr.value == "compile" and receiver is UNKNOWN):
                 arguments = self.evaluate_arguments(node, frame)
                 keras_calls.record_call(self.facts, func.attr.value, node, model, arguments)
                 return UNKNOWN

@@ -44,6 +44,8 @@ def check(context: RuleContext) -> Iterator[Report]:
             if not all(is_single_value(item) for item in argument.value.items):
                 continue
             length = len(argument.value.items)
+            if length == count and len(set(argument.value.items)) == 1:
+                continue  # the same metric for every output means the same on Keras 2 and 3
             if length != count:
                 effect = f"{on_versions(versions)} raise at the first fit() ({length} metrics, {count} outputs)"
             else:

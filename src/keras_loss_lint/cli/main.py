@@ -1,0 +1,247 @@
+"""`keras-loss-lint`: the ruff-style command line.
+
+    keras-loss-lint check [PATH ...]     lint files and directories (default: .)
+    keras-loss-lint rule KLO201          print a rule's documentation (--all: every rule)
+    keras-loss-lint version              print the version
+
+Exit codes follow ruff: 0 nothing found, 1 findings (or a file that could not be checked), 2 bad usage,
+bad configuration, nothing at all could be checked, or an internal error. Every error is one line on
+stderr, `keras-loss-lint: error: ...`; no traceback ever reaches the user.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import NoReturn, Sequence
+
+from keras_loss_lint import __version__
+from keras_loss_lint.config import OUTPUT_FORMATS, ConfigError
+
+PROG = "keras-loss-lint"
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad command-line usage, stated in one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but its errors become one line instead of usage text plus a message."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code (the console script passes it to `sys.exit`)."""
+    _tolerate_unencodable_output()
+    try:
+        return _run(list(sys.argv[1:] if argv is None else argv))
+    except (UsageError, ConfigError) as error:
+        return fail(str(error))
+    except SystemExit as exit_:  # --help / --version
+        return exit_.code if isinstance(exit_.code, int) else (EXIT_OK if exit_.code is None else EXIT_ERROR)
+    except KeyboardInterrupt:
+        return fail("interrupted", code=130)
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_OK  # the reader (e.g. `| head`) went away: nothing more to say
+    except Exception as error:  # noqa: BLE001 - never a traceback: one line and exit 2
+        return fail(f"internal error: {type(error).__name__}: {error}")
+
+
+def fail(message: str, code: int = EXIT_ERROR) -> int:
+    first_line = message.strip().splitlines()[0] if message.strip() else "unknown error"
+    print(f"{PROG}: error: {first_line}", file=sys.stderr)
+    return code
+
+
+def _tolerate_unencodable_output() -> None:
+    """Messages quote user code and use "–": on a terminal that cannot show a character, print a
+    replacement instead of failing (e.g. PYTHONIOENCODING=ascii, a legacy Windows console)."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="replace")
+            except (ValueError, OSError):
+                pass
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe, point stdout at devnull so the interpreter's final flush stays quiet."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _run(argv: list[str]) -> int:
+    parser = build_parser()
+    if not argv:
+        parser.print_help(sys.stderr)
+        return EXIT_ERROR
+    args = parser.parse_args(argv)
+    if args.command == "check":
+        from keras_loss_lint.cli.check import run_check
+
+        return run_check(args)
+    if args.command == "rule":
+        from keras_loss_lint.cli.rule import run_rule
+
+        return run_rule(args)
+    print(f"{PROG} {__version__}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="Catch Keras multi-output models whose losses, loss weights, metrics or labels "
+        "are wired to the wrong outputs.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+    _add_check(
+        commands.add_parser("check", help="Lint files and directories (default: the current directory).")
+    )
+    _add_rule(commands.add_parser("rule", help="Explain a rule (or --all rules)."))
+    commands.add_parser("version", help="Print the version.")
+    return parser
+
+
+def _add_check(check: argparse.ArgumentParser) -> None:
+    check.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="Files or directories to check ('-' reads stdin). Default: '.'",
+    )
+    rules = check.add_argument_group("rule selection")
+    rules.add_argument(
+        "--select",
+        action="append",
+        metavar="CODES",
+        help="Comma-separated rule codes or prefixes to enable (replaces the configured selection). 'KLO' selects all.",
+    )
+    rules.add_argument(
+        "--extend-select",
+        action="append",
+        metavar="CODES",
+        help="Rule codes or prefixes to enable on top of the selection.",
+    )
+    rules.add_argument(
+        "--ignore", action="append", metavar="CODES", help="Rule codes or prefixes to disable."
+    )
+    rules.add_argument(
+        "--per-file-ignores",
+        action="append",
+        metavar="GLOB:CODE,...",
+        help="Comma-separated GLOB:CODE pairs replacing the configured per-file-ignores.",
+    )
+    rules.add_argument(
+        "--extend-per-file-ignores",
+        action="append",
+        metavar="GLOB:CODE,...",
+        help="GLOB:CODE pairs added to the per-file-ignores.",
+    )
+    rules.add_argument(
+        "--keras-version",
+        metavar="SPECIFIER",
+        help="The Keras versions the code runs on, as a PEP 440 specifier ('==3.5.0', '>=3.7'). "
+        "Default: from the project's pins, else every version.",
+    )
+    files = check.add_argument_group("file selection")
+    files.add_argument(
+        "--exclude",
+        action="append",
+        metavar="GLOBS",
+        help="Comma-separated globs to exclude (replaces the configured and default excludes).",
+    )
+    files.add_argument(
+        "--extend-exclude",
+        action="append",
+        metavar="GLOBS",
+        help="Globs to exclude on top of the configured ones.",
+    )
+    files.add_argument(
+        "--force-exclude",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="Apply excludes to paths given on the command line too (use in pre-commit).",
+    )
+    files.add_argument(
+        "--respect-gitignore",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="Skip files ignored by .gitignore (default: on).",
+    )
+    files.add_argument(
+        "--stdin-filename",
+        metavar="PATH",
+        help="The name of the file read from stdin ('-'), for messages, configuration and notebook detection.",
+    )
+    config = check.add_argument_group("configuration")
+    config.add_argument(
+        "--config",
+        metavar="PATH",
+        help="Use this configuration file (pyproject.toml or keras-loss-lint.toml) for every file.",
+    )
+    config.add_argument("--isolated", action="store_true", help="Ignore every configuration file.")
+    output = check.add_argument_group("output")
+    output.add_argument(
+        "--output-format", choices=OUTPUT_FORMATS, default=None, help="How to print findings (default: full)."
+    )
+    output.add_argument(
+        "--statistics",
+        action="store_true",
+        help="Print the number of findings per rule instead of the findings.",
+    )
+    output.add_argument("--exit-zero", action="store_true", help="Exit with 0 even when there are findings.")
+    output.add_argument("-q", "--quiet", action="store_true", help="Print findings only, no summary.")
+    output.add_argument(
+        "-s", "--silent", action="store_true", help="Print nothing; only the exit code tells."
+    )
+    output.add_argument(
+        "--show-files", action="store_true", help="List the files that would be checked, then exit."
+    )
+    output.add_argument(
+        "--show-settings",
+        action="store_true",
+        help="Print the settings that apply to the first file, then exit.",
+    )
+    check.add_argument(
+        "-j",
+        "--jobs",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="Check files in N processes (default: one per CPU).",
+    )
+
+
+def _add_rule(rule: argparse.ArgumentParser) -> None:
+    rule.add_argument("code", nargs="?", metavar="CODE", help="A rule code, e.g. KLO201.")
+    rule.add_argument("--all", action="store_true", help="Explain every rule.")
+    rule.add_argument(
+        "--output-format", choices=("text", "json"), default="text", help="text (default) or json."
+    )
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}")
+    return number
+
+
+if __name__ == "__main__":
+    sys.exit(main())

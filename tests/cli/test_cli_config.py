@@ -1,0 +1,260 @@
+"""Configuration files, their validation, CLI overrides and --show-settings."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from cli_helpers import FAKE_CODE, write
+from keras_loss_lint.config import ConfigError, Options, Pattern, combine, load_config_file
+
+SOURCE = "import keras\nmodel = keras.Sequential()\nmodel.compile(loss='mse')\n"
+
+
+def codes(run) -> list[str]:
+    return [entry["code"] for entry in run.json()]
+
+
+def pyproject(body: str) -> dict[str, str]:
+    return {"pyproject.toml": "[tool.keras-loss-lint]\n" + textwrap.dedent(body)}
+
+
+IN_TABLE = "pyproject.toml: {!r} in [tool.keras-loss-lint]: "
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            'selekt = ["KLO"]\n',
+            "pyproject.toml: unknown key 'selekt' in [tool.keras-loss-lint] (did you mean 'select'?)",
+        ),
+        ('select = "KLO"\n', IN_TABLE.format("select") + "expected a list of strings, got a string"),
+        (
+            'ignore = ["E501"]\n',
+            IN_TABLE.format("ignore")
+            + "unknown rule selector 'E501' (keras-loss-lint codes start with 'KLO', e.g. 'KLO201')",
+        ),
+        (
+            'keras-version = "three"\n',
+            IN_TABLE.format("keras-version") + "invalid Keras version specifier 'three'",
+        ),
+        (
+            "keras-version = 3\n",
+            IN_TABLE.format("keras-version") + "expected a PEP 440 specifier string, got an integer",
+        ),
+        (
+            'per-file-ignores = {"tests/*" = "KLO"}\n',
+            IN_TABLE.format("per-file-ignores") + "'tests/*': expected a list of rule codes, got a string",
+        ),
+        (
+            'respect-gitignore = "yes"\n',
+            IN_TABLE.format("respect-gitignore") + "expected true or false, got a string",
+        ),
+        (
+            'output-format = "xml"\n',
+            IN_TABLE.format("output-format")
+            + "expected one of full, concise, json, json-lines, sarif, github, got 'xml'",
+        ),
+        ("select = [\n", "pyproject.toml: invalid TOML:"),
+    ],
+)
+def test_bad_configuration_is_one_clear_line_and_exit_2(cli, tmp_path, body, message):
+    write(tmp_path, {**pyproject(body), "a.py": SOURCE})
+    run = cli("check")
+    assert run.code == 2
+    assert run.err.startswith(f"keras-loss-lint: error: {message}"), run.err
+    assert run.err.count("\n") == 1
+    assert run.out == ""
+
+
+def test_unknown_code_is_checked_against_the_registry(cli, fake_rule, tmp_path):
+    write(tmp_path, {**pyproject('ignore = ["KLO998"]\n'), "a.py": SOURCE})
+    run = cli("check")
+    assert run.code == 2
+    assert "unknown rule selector 'KLO998' (did you mean 'KLO999'?)" in run.err
+
+
+def test_select_and_ignore_from_pyproject(cli, fake_rule, tmp_path):
+    write(tmp_path, {**pyproject('ignore = ["KLO9"]\n'), "a.py": SOURCE})
+    assert cli("check", "--output-format", "json").json() == []
+    # --select on the command line replaces the file's selection, its ignore included (as in ruff).
+    assert codes(cli("check", "--output-format", "json", "--select", "KLO999")) == [FAKE_CODE]
+    # --extend-select re-enables what the file ignored under that prefix.
+    assert codes(cli("check", "--output-format", "json", "--extend-select", "KLO99")) == [FAKE_CODE]
+
+
+def test_cli_ignore_and_select_all(cli, fake_rule, tmp_path):
+    write(tmp_path, {"a.py": SOURCE})
+    assert cli("check", "--output-format", "json", "--ignore", "KLO999").json() == []
+    assert codes(cli("check", "--output-format", "json", "--select", "ALL")) == [FAKE_CODE]
+    bad = cli("check", "--select", "F401")
+    assert bad.code == 2
+    assert bad.err.startswith(
+        "keras-loss-lint: error: invalid value for --select: unknown rule selector 'F401'"
+    )
+
+
+def test_per_file_ignores(cli, fake_rule, tmp_path):
+    write(
+        tmp_path,
+        {
+            **pyproject(
+                '[tool.keras-loss-lint.per-file-ignores]\n"tests/*" = ["KLO9"]\n"b.py" = ["KLO999"]\n'
+            ),
+            "tests/a.py": SOURCE,
+            "src/b.py": SOURCE,
+            "c.py": SOURCE,
+        },
+    )
+    run = cli("check", "--output-format", "json")
+    assert [Path(entry["filename"]).name for entry in run.json()] == ["c.py"]
+    # Per-file ignores win even over an explicit selection of the same code, as in ruff.
+    assert len(cli("check", "--output-format", "json", "--select", "KLO999").json()) == 1
+    override = cli("check", "--output-format", "json", "--per-file-ignores", "c.py:KLO999")
+    assert sorted(Path(e["filename"]).name for e in override.json()) == ["a.py", "b.py"]
+    extended = cli("check", "--output-format", "json", "--extend-per-file-ignores", "c.py:KLO999")
+    assert extended.json() == []
+
+
+def test_bad_per_file_ignores_flag(cli, tmp_path):
+    run = cli("check", "--per-file-ignores", "tests")
+    assert run.code == 2
+    assert "expected GLOB:CODE" in run.err
+
+
+def test_standalone_config_file_needs_no_table_and_beats_pyproject(cli, fake_rule, tmp_path):
+    write(
+        tmp_path,
+        {
+            "keras-loss-lint.toml": 'ignore = ["KLO999"]\n',
+            **pyproject('select = ["KLO999"]\n'),
+            "a.py": SOURCE,
+        },
+    )
+    assert cli("check", "--output-format", "json").json() == []
+    write(tmp_path, {".keras-loss-lint.toml": "", "keras-loss-lint.toml": 'ignore = ["KLO999"]\n'})
+    assert codes(cli("check", "--output-format", "json")) == [FAKE_CODE]
+    write(tmp_path, {".keras-loss-lint.toml": "selekt = []\n"})
+    run = cli("check")
+    assert run.err.startswith(
+        "keras-loss-lint: error: .keras-loss-lint.toml: unknown key 'selekt' in the file (did you mean 'select'?)"
+    )
+
+
+def test_nearest_configuration_wins(cli, fake_rule, tmp_path):
+    write(
+        tmp_path,
+        {
+            **pyproject('ignore = ["KLO999"]\n'),
+            "a.py": SOURCE,
+            "sub/pyproject.toml": "[tool.keras-loss-lint]\n",
+            "sub/b.py": SOURCE,
+        },
+    )
+    run = cli("check", "--output-format", "json")
+    assert [Path(entry["filename"]).name for entry in run.json()] == ["b.py"]
+
+
+def test_pyproject_without_the_table_is_skipped(cli, fake_rule, tmp_path):
+    write(
+        tmp_path,
+        {
+            **pyproject('ignore = ["KLO999"]\n'),
+            "sub/pyproject.toml": "[project]\nname = 'x'\n",
+            "sub/b.py": SOURCE,
+        },
+    )
+    assert cli("check", "--output-format", "json", "sub").json() == []
+
+
+def test_config_flag_and_isolated(cli, fake_rule, tmp_path):
+    write(tmp_path, {**pyproject('ignore = ["KLO999"]\n'), "other.toml": "", "a.py": SOURCE})
+    assert codes(cli("check", "--output-format", "json", "--config", "other.toml")) == [FAKE_CODE]
+    assert codes(cli("check", "--output-format", "json", "--isolated")) == [FAKE_CODE]
+    missing = cli("check", "--config", "nope.toml")
+    assert (missing.code, missing.err) == (
+        2,
+        "keras-loss-lint: error: nope.toml: no such configuration file\n",
+    )
+    both = cli("check", "--config", "other.toml", "--isolated")
+    assert both.code == 2
+
+
+def test_invalid_keras_version_flag(cli, tmp_path):
+    run = cli("check", "--keras-version", ">=banana")
+    assert run.code == 2
+    assert run.err.startswith(
+        "keras-loss-lint: error: invalid value for --keras-version: invalid Keras version specifier '>=banana'"
+    )
+
+
+def test_show_settings_names_the_target_versions_and_their_source(cli, tmp_path):
+    write(tmp_path, {**pyproject('keras-version = "==3.5.0"\nignore = ["KLO2"]\n'), "a.py": SOURCE})
+    run = cli("check", "--show-settings", "a.py")
+    assert run.code == 0
+    assert "Resolved settings for: a.py" in run.out
+    assert f"Settings path: {tmp_path / 'pyproject.toml'}" in run.out
+    assert 'ignore = ["KLO2"]' in run.out
+    assert "target Keras versions = 3.5.0" in run.out
+    assert "target chosen from = keras-version in pyproject.toml (==3.5.0)" in run.out
+    flag = cli("check", "--show-settings", "--keras-version", ">=3.7", "a.py")
+    assert "target chosen from = --keras-version (>=3.7)" in flag.out
+
+
+def test_show_settings_uses_project_pins(cli, tmp_path):
+    write(tmp_path, {"requirements.txt": "keras==3.6.0\n", "a.py": SOURCE})
+    run = cli("check", "--show-settings")
+    assert "target Keras versions = 3.6.0" in run.out
+    assert "requirements.txt" in run.out
+
+
+def test_keras_version_setting_changes_findings(cli, tmp_path):
+    from cli_helpers import KLO201_SOURCE
+
+    write(tmp_path, {"model.py": KLO201_SOURCE})
+    assert "KLO201" in codes(cli("check", "--output-format", "json", "--keras-version", "==3.5.0"))
+    assert "KLO201" not in codes(cli("check", "--output-format", "json", "--keras-version", ">=3.7"))
+
+
+def test_combine_layers_like_ruff(tmp_path):
+    file_layer = Options(select=("KLO1", "KLO2"), ignore=("KLO201",), exclude=(Pattern("a", tmp_path),))
+    cli_layer = Options(extend_select=("KLO4",), extend_exclude=(Pattern("b", tmp_path),))
+    resolved = combine(None, tmp_path, [file_layer, cli_layer])
+    assert resolved.select == ("KLO1", "KLO2", "KLO4")
+    assert resolved.ignore == ("KLO201",)
+    assert [p.glob for p in resolved.exclude] == ["a", "b"]
+    replaced = combine(None, tmp_path, [file_layer, Options(select=("KLO201",))])
+    assert (replaced.select, replaced.ignore) == (("KLO201",), ())
+
+
+def test_load_config_file_reports_the_file_it_was_given(tmp_path):
+    path = write(tmp_path, {"pyproject.toml": "[tool.keras-loss-lint]\nexclude = [1]\n"}) / "pyproject.toml"
+    with pytest.raises(
+        ConfigError,
+        match=r"^custom\.toml: 'exclude' in \[tool\.keras-loss-lint\]: expected a list of strings, got a list$",
+    ):
+        load_config_file(path, "custom.toml")
+
+
+@pytest.mark.parametrize(
+    ("glob", "relative", "expected"),
+    [
+        ("build", "build", True),
+        ("build", "src/build", True),  # no "/": matches the last component anywhere
+        ("build/", "src/build", True),
+        ("src/build", "build", False),
+        ("src/*.py", "src/a.py", True),
+        ("src/*.py", "src/deep/a.py", True),  # `*` crosses directories
+        ("./src/a.py", "src/a.py", True),
+        ("**/gen.py", "gen.py", True),
+        ("**/gen.py", "a/b/gen.py", True),
+        ("*.ipynb", "a/nb.ipynb", True),
+        ("tests", "src/tests_util.py", False),
+    ],
+)
+def test_pattern_semantics(tmp_path, glob, relative, expected):
+    anchor = tmp_path / "we[i]rd*dir"
+    assert Pattern(glob, anchor).matches(anchor / relative) is expected
