@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Iterable
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
-from keras_loss_lint.diagnostics import Diagnostic, Edit, Fix, LintResult, Position, Span
+from keras_loss_lint.diagnostics import Diagnostic, Edit, Fix, LintResult, Span
 from keras_loss_lint.facts import extract_facts
 from keras_loss_lint.noqa import NoqaIndex, file_is_exempt
+from keras_loss_lint.positions import locate
 from keras_loss_lint.precheck import has_candidate
 from keras_loss_lint.rules.base import FixProposal, Report, RuleContext
 from keras_loss_lint.rules.registry import ALL_RULES
@@ -53,8 +53,11 @@ def _run_rules(context: RuleContext, settings: Settings) -> Iterable[Report]:
 def _to_result(
     module: cst.Module, source: str, reports: list[Report], settings: Settings
 ) -> LintResult:
-    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    diagnostics = {_to_diagnostic(report, positions) for report in reports}
+    fixes = {report: report.fix() if report.fix is not None else None for report in reports}
+    wanted = [report.node for report in reports]
+    wanted += [edit.node for proposal in fixes.values() if proposal is not None for edit in proposal.edits]
+    positions = locate(module, source, wanted)
+    diagnostics = {_to_diagnostic(report, fixes[report], positions) for report in reports}
     ordered = sorted(diagnostics, key=Diagnostic.sort_key)
     if not settings.honour_noqa:
         return LintResult(tuple(ordered))
@@ -67,24 +70,15 @@ def _to_result(
     return LintResult(tuple(kept), noqa_suppressed=tuple(suppressed))
 
 
-def _to_diagnostic(report: Report, positions: dict) -> Diagnostic:
-    fix = _resolve_fix(report.fix(), positions) if report.fix is not None else None
-    return Diagnostic(report.code, report.message, _span(report.node, positions), fix)
+def _to_diagnostic(report: Report, proposal: FixProposal | None, positions: dict[cst.CSTNode, Span]) -> Diagnostic:
+    return Diagnostic(report.code, report.message, positions[report.node], _resolve_fix(proposal, positions))
 
 
-def _resolve_fix(proposal: FixProposal | None, positions: dict) -> Fix | None:
+def _resolve_fix(proposal: FixProposal | None, positions: dict[cst.CSTNode, Span]) -> Fix | None:
     if proposal is None:
         return None
-    edits = tuple(Edit(_span(edit.node, positions), edit.content) for edit in proposal.edits)
+    edits = tuple(Edit(positions[edit.node], edit.content) for edit in proposal.edits)
     return Fix(proposal.message, proposal.applicability, edits)
-
-
-def _span(node: cst.CSTNode, positions: dict) -> Span:
-    code_range = positions[node]
-    return Span(
-        Position(code_range.start.line, code_range.start.column),
-        Position(code_range.end.line, code_range.end.column),
-    )
 
 
 def _describe_parse_error(error: Exception) -> str:

@@ -92,6 +92,7 @@ class ExpressionEvaluator:
         self.returns: list[list[Value]] = []
         self.call_stack: list[cst.FunctionDef] = []
         self.instance_stack: list[tuple[InstanceValue, object]] = []
+        self._generators: dict[cst.FunctionDef, bool] = {}
 
     # Provided by the statement half.
     def tick(self, cost: int = 1) -> None:  # pragma: no cover - overridden
@@ -459,6 +460,17 @@ class ExpressionEvaluator:
             return keras_calls.instantiate(self, callee.info, arguments, node)
         return UNKNOWN
 
+    def _is_generator(self, node: cst.FunctionDef) -> bool:
+        """Read from the body's text: a `yield` elsewhere (a string, a nested def) only makes the
+        function's result unknown, which loses precision but never invents a value."""
+        known = self._generators.get(node)
+        if known is None:
+            known = self._generators[node] = "yield" in self.text_of(node.body)
+        return known
+
+    def text_of(self, node: cst.CSTNode) -> str:  # pragma: no cover - overridden
+        raise NotImplementedError
+
     def _super(self, arguments: CallArguments) -> Value:
         if arguments.positional and isinstance(arguments.positional[-1], InstanceValue):
             return SuperValue(arguments.positional[-1].instance)
@@ -512,7 +524,7 @@ class ExpressionEvaluator:
             returned = self.returns.pop()
         if falls_through:
             returned.append(NONE)
-        if _is_generator(node) or not returned:
+        if self._is_generator(node) or not returned:
             return UNKNOWN
         first = returned[0]
         return first if all(value is first or value == first for value in returned[1:]) else UNKNOWN
@@ -593,12 +605,6 @@ def _bind_variadic(
 
 def _body_statements(node: cst.FunctionDef) -> Sequence[cst.CSTNode]:
     return node.body.body
-
-
-def _is_generator(node: cst.FunctionDef) -> bool:
-    from keras_loss_lint.facts.interpreter import _find
-
-    return any(True for _ in _find(node.body, (cst.Yield,)))
 
 
 def _is_str(value: Value) -> bool:

@@ -9,13 +9,14 @@ is a model, the call is recorded with its arguments resolved. Anything it cannot
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator, Optional, Sequence
+from typing import Iterable, Optional, Sequence
 
 import libcst as cst
 
 from keras_loss_lint.facts import keras_api
 from keras_loss_lint.facts.expressions import ExpressionEvaluator
 from keras_loss_lint.facts.frames import Frame, join
+from keras_loss_lint.precheck import CANDIDATE_CALL
 from keras_loss_lint.facts.model import (
     UNKNOWN,
     ClassInfo,
@@ -46,6 +47,7 @@ class Interpreter(ExpressionEvaluator):
         self.budget = budget
         self._pending: dict[cst.FunctionDef, FunctionValue] = {}
         self._started: set[cst.FunctionDef] = set()
+        self._loops_that_break: dict[cst.For, bool] = {}
 
     def run(self) -> ModuleFacts:
         frame = Frame()
@@ -62,12 +64,19 @@ class Interpreter(ExpressionEvaluator):
             raise BudgetExceeded
 
     def _run_uncalled_functions(self) -> None:
-        """Functions nobody calls in the module still build and compile models: run them alone."""
+        """Functions nobody calls in the module still build and compile models: run them alone.
+
+        Only a function whose text mentions a recorded method can record a call when run alone (the
+        functions it calls are run alone in their turn), so the others are skipped unread.
+        """
         while self._pending:
             node, function = self._pending.popitem()
-            if node in self._started:
+            if node in self._started or not CANDIDATE_CALL.search(self.text_of(node)):
                 continue
             self.call_function(function, [], {}, unknown_arguments=True)
+
+    def text_of(self, node: cst.CSTNode) -> str:
+        return self.module.code_for_node(node)
 
     # ----------------------------------------------------------------------------- statements
 
@@ -228,13 +237,25 @@ class Interpreter(ExpressionEvaluator):
 
     def _exec_for(self, node: cst.For, frame: Frame) -> bool:
         iterable = self.iterate(self.eval(node.iter, frame))
-        if iterable is not None and len(iterable) <= MAX_UNROLL and not _breaks(node.body):
+        if iterable is not None and len(iterable) <= MAX_UNROLL and not self._breaks(node):
             for item in iterable:
                 self.assign(node.target, item, frame)
                 if not self.exec_block(node.body.body, frame):
                     return False
             return self._exec_orelse(node.orelse, frame)
         return self._exec_unknown_loop(node.target, node.body, node.orelse, frame)
+
+    def _breaks(self, node: cst.For) -> bool:
+        """Whether the loop may leave early (then unrolling it would not be faithful).
+
+        Read from the body's text: a `break` in a string or a nested loop only makes the loop count
+        as unknown, which loses precision but never invents a value.
+        """
+        known = self._loops_that_break.get(node)
+        if known is None:
+            text = self.text_of(node.body)
+            known = self._loops_that_break[node] = "break" in text or "continue" in text
+        return known
 
     def _exec_while(self, node: cst.While, frame: Frame) -> bool:
         self.eval(node.test, frame)
@@ -384,16 +405,3 @@ def _class_kind(bases: Iterable[Value]) -> str:
         if isinstance(base, ClassValue) and base.info.kind != "other":
             return base.info.kind
     return "other"
-
-
-def _breaks(body: cst.BaseSuite) -> bool:
-    """Whether a loop body can leave early (then unrolling would not be faithful)."""
-    return any(True for _ in _find(body, (cst.Break, cst.Continue)))
-
-
-def _find(node: cst.CSTNode, kinds: tuple[type, ...]) -> Iterator[cst.CSTNode]:
-    for child in node.children:
-        if isinstance(child, kinds):
-            yield child
-        if not isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.For, cst.While)):
-            yield from _find(child, kinds)

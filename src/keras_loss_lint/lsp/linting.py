@@ -2,9 +2,9 @@
 
 Settings come from the same places as for `keras-loss-lint check`: a `ConfigResolver` per workspace
 folder (so a folder's configuration and its relative globs mean what they mean on the command line),
-per-file-ignores, excludes, and the target Keras versions the project pins. Everything here runs on
-the server's single lint thread, so the resolvers and their caches are only touched by one thread;
-the event loop only ever swaps in an empty cache (`invalidate`).
+per-file-ignores, excludes, and the target Keras versions the project pins. Everything here, including
+`invalidate`, runs on the server's single lint thread, so the resolvers and their caches are only
+ever touched by one thread, and never dropped in the middle of a lint.
 """
 
 from __future__ import annotations

@@ -1,0 +1,175 @@
+"""What a misbehaving client sends, written byte by byte to the server's stdin: it must answer what
+can be answered, log the rest, and keep serving until `shutdown` and `exit`."""
+
+from __future__ import annotations
+
+import json
+import queue
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import IO, Any
+
+from lsp_helpers import KLO201_SOURCE, SERVER_COMMAND
+
+
+class RawClient:
+    def __init__(self, cwd: Path) -> None:
+        self.process = subprocess.Popen(
+            SERVER_COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd
+        )
+        self.messages: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self.logs: list[str] = []
+        threading.Thread(target=self._read, args=(self.process.stdout,), daemon=True).start()
+        threading.Thread(target=self.process.stderr.read, daemon=True).start()  # keep the pipe drained
+
+    def initialize(
+        self, options: dict[str, Any] | None = None, capabilities: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        params = {
+            "processId": None,
+            "rootUri": None,
+            "capabilities": capabilities or {},
+            "initializationOptions": options,
+        }
+        self.send({"id": 1, "method": "initialize", "params": params})
+        return self.response(1)["result"]
+
+    def send_body(self, body: bytes) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.process.stdin.flush()
+
+    def send(self, message: dict[str, Any]) -> None:
+        self.send_body(json.dumps({"jsonrpc": "2.0", **message}).encode())
+
+    def wait_for(self, predicate, timeout: float = 15.0) -> dict[str, Any]:
+        while True:
+            message = self.messages.get(timeout=timeout)
+            assert message is not None, "the server closed its output"
+            if message.get("method") == "window/logMessage":
+                self.logs.append(message["params"]["message"])
+            if predicate(message):
+                return message
+
+    def response(self, request_id: int) -> dict[str, Any]:
+        return self.wait_for(lambda m: m.get("id") == request_id and "method" not in m)
+
+    def _read(self, stream: IO[bytes]) -> None:
+        while True:
+            length = None
+            while True:
+                line = stream.readline()
+                if not line:
+                    self.messages.put(None)
+                    return
+                if line in (b"\r\n", b"\n"):
+                    break
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            assert length is not None
+            self.messages.put(json.loads(stream.read(length)))
+
+
+def test_the_server_survives_malformed_messages_and_exits_cleanly(tmp_path: Path) -> None:
+    client = RawClient(tmp_path)
+    uri = (tmp_path / "model.py").as_uri()
+    try:
+        client.initialize()
+        client.send({"method": "initialized", "params": {}})
+
+        client.send_body(b"{this is not json")
+        client.send_body(b"[1, 2, 3]")
+        client.send_body(b"\xff\xfe not utf-8")
+        client.send({"id": 2, "method": "textDocument/codeAction", "params": {"textDocument": {}}})
+        assert client.response(2)["error"]["code"] == -32602  # invalid params, answered, not dropped
+        client.send({"id": 3, "method": "keras/noSuchMethod", "params": {}})
+        assert client.response(3)["error"]["code"] == -32601
+        client.send({"method": "textDocument/didOpen", "params": {"textDocument": {"uri": uri}}})
+        client.send(
+            {
+                "method": "textDocument/didChange",
+                "params": {
+                    "textDocument": {"uri": "file:///not/open.py", "version": 2},
+                    "contentChanges": [{"text": "x"}],
+                },
+            }
+        )
+
+        item = {"uri": uri, "languageId": "python", "version": 1, "text": KLO201_SOURCE}
+        client.send({"method": "textDocument/didOpen", "params": {"textDocument": item}})
+        published = client.wait_for(lambda m: m.get("method") == "textDocument/publishDiagnostics")
+        assert [d["code"] for d in published["params"]["diagnostics"]] == ["KLO201"]
+
+        # A change whose range lies past the end of the document lands at its end, as LSP says.
+        far = {"line": 999, "character": 5}
+        client.send(
+            {
+                "method": "textDocument/didChange",
+                "params": {
+                    "textDocument": {"uri": uri, "version": 2},
+                    "contentChanges": [{"range": {"start": far, "end": far}, "text": "x = 1\n"}],
+                },
+            }
+        )
+        published = client.wait_for(
+            lambda m: m.get("method") == "textDocument/publishDiagnostics" and m["params"].get("version") == 2
+        )
+        assert [d["code"] for d in published["params"]["diagnostics"]] == ["KLO201"]
+
+        client.send({"id": 4, "method": "shutdown"})
+        assert client.response(4)["result"] is None
+        client.send({"method": "exit"})
+        assert client.process.wait(timeout=15) == 0
+    finally:
+        if client.process.poll() is None:
+            client.process.kill()
+            client.process.wait()
+    assert any("not open" in log for log in client.logs)
+    assert any("textDocument/didOpen" in log for log in client.logs)
+
+
+def test_a_client_that_counts_utf8_gets_utf8_columns(tmp_path: Path) -> None:
+    client = RawClient(tmp_path)
+    lines = KLO201_SOURCE.splitlines(keepends=True)
+    lines[-1] = 'note = "é🙂"; ' + lines[-1]
+    try:
+        result = client.initialize(capabilities={"general": {"positionEncodings": ["utf-8", "utf-16"]}})
+        assert result["capabilities"]["positionEncoding"] == "utf-8"
+        item = {"uri": (tmp_path / "m.py").as_uri(), "languageId": "python", "version": 1, "text": "".join(lines)}
+        client.send({"method": "textDocument/didOpen", "params": {"textDocument": item}})
+        published = client.wait_for(lambda m: m.get("method") == "textDocument/publishDiagnostics")
+        (diagnostic,) = published["params"]["diagnostics"]
+        characters = lines[-1].index("{")
+        assert diagnostic["range"]["start"]["character"] == characters + 1 + 3  # é: 2 bytes, 🙂: 4
+    finally:
+        client.process.kill()
+        client.process.wait()
+
+
+def test_exit_without_shutdown_is_status_1(tmp_path: Path) -> None:
+    client = RawClient(tmp_path)
+    try:
+        client.initialize()
+        client.send({"method": "exit"})
+        assert client.process.wait(timeout=15) == 1
+    finally:
+        if client.process.poll() is None:
+            client.process.kill()
+            client.process.wait()
+
+
+def test_without_pygls_the_server_says_how_to_install_it() -> None:
+    # The core, the CLI and the server's entry point import without pygls; `main` explains and exits 2.
+    script = (
+        "import sys\n"
+        "sys.modules['pygls'] = None\n"
+        "sys.modules['lsprotocol'] = None\n"
+        "import keras_loss_lint.cli.main, keras_loss_lint.flake8_plugin\n"
+        "from keras_loss_lint.lsp.server import main\n"
+        "raise SystemExit(main([]))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "keras-loss-lint server needs pygls 2: pip install 'keras-loss-lint[lsp]'"
