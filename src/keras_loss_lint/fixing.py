@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Callable
 
 import libcst as cst
 
@@ -38,11 +39,18 @@ def is_applicable(fix: Fix | None, unsafe: bool) -> bool:
     return fix is not None and (fix.applicability is Applicability.SAFE or unsafe)
 
 
-def fix_source(source: str, path: str | None, settings: Settings, unsafe: bool = False) -> FixReport:
+def fix_source(
+    source: str,
+    path: str | None,
+    settings: Settings,
+    unsafe: bool = False,
+    wanted: Callable[[Diagnostic], bool] = lambda diagnostic: True,
+) -> FixReport:
+    """Fix `source` until stable; `wanted` leaves out diagnostics (e.g. per-file ignores)."""
     report = FixReport(source)
     result = lint_source(source, path, settings)
     for _ in range(MAX_PASSES):
-        fixable = [d for d in result.diagnostics if is_applicable(d.fix, unsafe)]
+        fixable = [d for d in result.diagnostics if wanted(d) and is_applicable(d.fix, unsafe)]
         if not fixable or result.error is not None:
             break
         candidate, taken = apply_diagnostic_fixes(report.source, fixable)

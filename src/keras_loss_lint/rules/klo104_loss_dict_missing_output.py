@@ -99,12 +99,14 @@ def _missing_weights(
 
 def _add_none_fix(loss: Mapping, missing: list[str]):
     node = loss.node
-    if not isinstance(node, cst.Dict) or not node.elements:
+    if not isinstance(node, cst.Dict) or not node.elements or any('"' in n or "'" in n or "\\" in n for n in missing):
         return None
+
+    quote_char = _quote_of(node)
 
     def build() -> FixProposal:
         added = [
-            cst.DictElement(cst.SimpleString(repr(name)), cst.Name("None")) for name in missing
+            cst.DictElement(cst.SimpleString(f"{quote_char}{name}{quote_char}"), cst.Name("None")) for name in missing
         ]
         elements = [_with_comma(e) for e in node.elements] + added
         elements[-1] = elements[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
@@ -116,6 +118,14 @@ def _add_none_fix(loss: Mapping, missing: list[str]):
         return FixProposal(message, Applicability.UNSAFE, (NodeEdit(node, content),))
 
     return build
+
+
+def _quote_of(node: cst.Dict) -> str:
+    """The quote the dict's own keys use, so that added keys look like the others."""
+    for element in node.elements:
+        if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString):
+            return element.key.quote if len(element.key.quote) == 1 else '"'
+    return '"'
 
 
 def _with_comma(element: cst.BaseDictElement) -> cst.BaseDictElement:
