@@ -89,3 +89,23 @@ def test_crlf_line_endings_survive() -> None:
     fixed = fix_source(source, None, SETTINGS).source
     assert fixed.endswith("m.compile(loss=['mse', 'mae'])\r\n")
     assert "\n" not in fixed.replace("\r\n", "")
+
+
+def test_whole_literal_rewrites_never_drop_comments() -> None:
+    source = textwrap.dedent(
+        """\
+        import keras
+        inp = keras.Input(shape=(4,))
+        model = keras.Model(inp, [keras.layers.Dense(1, name="z")(inp), keras.layers.Dense(1, name="a")(inp)])
+        model.compile(
+            loss={
+                "z": "mse",  # the regression head
+                "a": "mae",
+            },
+        )
+        """
+    )
+    report = fix_source(source, None, SETTINGS, unsafe=True)
+    assert not report.changed
+    assert [d.code for d in report.remaining.diagnostics] == ["KLO201"]
+    assert report.remaining.diagnostics[0].fix is None

@@ -164,6 +164,23 @@ def test_with_cell_sources_keeps_layout_and_outputs():
     assert parse_notebook(compact).with_cell_sources({}) == compact
 
 
+def test_with_cell_sources_keeps_escaped_non_ascii_escaped():
+    data = json.loads(make(("markdown", "# Modèle"), ("code", "x = 1")))
+    text = json.dumps(data, indent=1, ensure_ascii=True) + "\n"
+    nb = parse_notebook(text)
+    assert nb.with_cell_sources({}) == text
+    assert "\\u00e8" in nb.with_cell_sources({2: "x = 'è'"})
+    assert "è" in parse_notebook(make(("code", "x = 1"))).with_cell_sources({1: "x = 'è'"})
+
+
+def test_with_cell_sources_splits_lines_like_nbformat():
+    # Only "\n" ends a stored line: a form feed or a Unicode line separator stays inside its line.
+    nb = parse_notebook(make(("code", ["a = 1\n", "b = 2"])))
+    rewritten = json.loads(nb.with_cell_sources({1: "a = 1\x0c\nb = '\u2028'\nc = 3\n"}))
+    assert rewritten["cells"][0]["source"] == ["a = 1\x0c\n", "b = '\u2028'\n", "c = 3\n"]
+    assert json.loads(nb.with_cell_sources({1: ""}))["cells"][0]["source"] == []
+
+
 # ---------------------------------------------------------------------------------------------------
 # Through the CLI
 

@@ -13,27 +13,23 @@ path when it matches the path itself or, for patterns without a `/`, its last co
 `exclude = ["build"]` skips every directory named `build`.
 
 Every problem is a `ConfigError` with one line that names the file and the key.
+
+This module is on the path of every run, including a run answered entirely by the cache, so what only
+some runs need (TOML, the version machinery, the rule registry) is imported where it is used.
 """
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
-import glob as globlib
 import os
 import re
 import sys
-from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Mapping, TypeVar
 
-from keras_loss_lint.settings import Selection, Settings
-from keras_loss_lint.versions import InvalidKerasVersion, TargetVersions, parse_specifier
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised only on Python < 3.11
-    import tomli as tomllib
+if TYPE_CHECKING:
+    from keras_loss_lint.settings import Selection, Settings
+    from keras_loss_lint.versions import TargetVersions
 
 TOOL = "keras-loss-lint"
 CONFIG_FILES = (".keras-loss-lint.toml", "keras-loss-lint.toml", "pyproject.toml")
@@ -69,6 +65,7 @@ DEFAULT_EXCLUDES = (
     "venv",
 )
 RULE_SELECTOR = re.compile(r"^KLO[0-9]{0,3}$")
+RULE_MODULE = re.compile(r"^(klo[0-9]{3})_\w+\.py$")
 
 
 class ConfigError(Exception):
@@ -78,76 +75,211 @@ class ConfigError(Exception):
 # ---------------------------------------------------------------------------------------------------
 # Values
 
+R = TypeVar("R", bound="_Record")
 
-@dataclass(frozen=True)
-class Pattern:
+
+class _Record:
+    """A frozen value with defaults: what `@dataclass(frozen=True)` gives, without importing
+    `dataclasses` (and with it `inspect`, `ast`, `dis`) or generating code per class, which together
+    cost a run answered by the cache more than the rest of that run. Fields are the `__slots__`."""
+
+    __slots__: tuple[str, ...] = ()
+    _defaults: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        names = self.__slots__
+        if len(args) > len(names):
+            raise TypeError(f"{type(self).__name__}() takes at most {len(names)} positional arguments")
+        values = dict(zip(names, args))
+        for name, value in kwargs.items():
+            if name not in names or name in values:
+                raise TypeError(f"{type(self).__name__}() got an unexpected or repeated argument {name!r}")
+            values[name] = value
+        for name in names:
+            if name not in values:
+                if name not in self._defaults:
+                    raise TypeError(f"{type(self).__name__}() is missing the argument {name!r}")
+                values[name] = self._defaults[name]
+            object.__setattr__(self, name, values[name])
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"{type(self).__name__} is frozen: cannot assign to {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is frozen: cannot delete {name!r}")
+
+    def _fields(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def replace(self: R, **changes: Any) -> R:
+        """A copy with some fields changed (`dataclasses.replace`)."""
+        return type(self)(**{**dict(zip(self.__slots__, self._fields())), **changes})
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled to pool workers: rebuild through __init__
+        return (type(self), self._fields())
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other._fields() == self._fields()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={value!r}" for name, value in zip(self.__slots__, self._fields()))
+        return f"{type(self).__name__}({fields})"
+
+
+class Pattern(_Record):
     """A glob and the directory it is relative to."""
 
+    __slots__ = ("glob", "anchor")
     glob: str
     anchor: Path
 
     def matches(self, path: Path) -> bool:
-        glob = self.glob.rstrip("/") or "/"
-        if glob.startswith("./"):
-            glob = glob[2:]
-        if "/" not in glob and fnmatch.fnmatchcase(path.name, glob):
+        name_matcher, absolute_matchers = _matchers(self.glob, self.anchor)
+        if name_matcher is not None and name_matcher(path.name):
             return True
         target = path.as_posix()
-        return any(fnmatch.fnmatchcase(target, pattern) for pattern in self._absolute(glob))
-
-    def _absolute(self, glob: str) -> list[str]:
-        if os.path.isabs(glob):
-            return [Path(glob).as_posix()]
-        # The anchor is a literal directory: brackets or stars in its name must not act as wildcards.
-        anchor = globlib.escape(self.anchor.as_posix()).rstrip("/")
-        patterns = [f"{anchor}/{glob}"]
-        if glob.startswith("**/"):
-            patterns.append(f"{anchor}/{glob[3:]}")  # `**/x` also matches `x` at the anchor itself
-        return patterns
+        return any(matcher(target) for matcher in absolute_matchers)
 
 
-@dataclass(frozen=True)
-class PerFileIgnore:
+Matcher = Callable[[str], bool]
+_MATCHERS: dict[tuple[str, Path], tuple[Matcher | None, tuple[Matcher, ...]]] = {}
+_GLOB_MAGIC = re.compile(r"[*?[]")
+
+
+def _matchers(glob_text: str, anchor: Path) -> tuple[Matcher | None, tuple[Matcher, ...]]:
+    """Compiled once per pattern: every walked path is tested against every exclude, and compiling a
+    glob costs far more than matching it. A glob without wildcards is a plain string comparison."""
+    key = (glob_text, anchor)
+    cached = _MATCHERS.get(key)
+    if cached is None:
+        glob = glob_text.rstrip("/") or "/"
+        if glob.startswith("./"):
+            glob = glob[2:]
+        name = _matcher(glob) if "/" not in glob else None
+        cached = _MATCHERS[key] = (name, tuple(_absolute_matchers(glob, anchor)))
+    return cached
+
+
+def _absolute_matchers(glob: str, anchor: Path) -> Iterable[Matcher]:
+    if os.path.isabs(glob):
+        yield _matcher(Path(glob).as_posix())
+        return
+    base = anchor.as_posix().rstrip("/")
+    relative = [glob, glob[3:]] if glob.startswith("**/") else [glob]  # `**/x` also matches `x` at the anchor
+    for pattern in relative:
+        if _GLOB_MAGIC.search(pattern) is None:
+            yield f"{base}/{pattern}".__eq__
+        else:
+            import glob as globlib
+
+            # The anchor is a literal directory: brackets or stars in its name must not act as wildcards.
+            yield _matcher(f"{globlib.escape(base)}/{pattern}")
+
+
+def _matcher(pattern: str) -> Matcher:
+    if _GLOB_MAGIC.search(pattern) is None:
+        return pattern.__eq__
+    match = re.compile(fnmatch.translate(pattern)).match
+    return lambda text: match(text) is not None
+
+
+class PerFileIgnore(_Record):
+    __slots__ = ("pattern", "codes")
     pattern: Pattern
     codes: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Options:
+class Options(_Record):
     """One layer of options (a configuration file or the command line); None means "not set"."""
 
-    select: tuple[str, ...] | None = None
-    extend_select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
-    per_file_ignores: tuple[PerFileIgnore, ...] | None = None
-    extend_per_file_ignores: tuple[PerFileIgnore, ...] = ()
-    exclude: tuple[Pattern, ...] | None = None
-    extend_exclude: tuple[Pattern, ...] = ()
-    keras_version: str | None = None
-    keras_version_source: str = ""
-    respect_gitignore: bool | None = None
-    force_exclude: bool | None = None
-    output_format: str | None = None
+    __slots__ = (
+        "select",
+        "extend_select",
+        "ignore",
+        "per_file_ignores",
+        "extend_per_file_ignores",
+        "exclude",
+        "extend_exclude",
+        "keras_version",
+        "keras_version_source",
+        "respect_gitignore",
+        "force_exclude",
+        "output_format",
+    )
+    _defaults = {
+        "select": None,
+        "extend_select": (),
+        "ignore": (),
+        "per_file_ignores": None,
+        "extend_per_file_ignores": (),
+        "exclude": None,
+        "extend_exclude": (),
+        "keras_version": None,
+        "keras_version_source": "",
+        "respect_gitignore": None,
+        "force_exclude": None,
+        "output_format": None,
+    }
+    select: tuple[str, ...] | None
+    extend_select: tuple[str, ...]
+    ignore: tuple[str, ...]
+    per_file_ignores: tuple[PerFileIgnore, ...] | None
+    extend_per_file_ignores: tuple[PerFileIgnore, ...]
+    exclude: tuple[Pattern, ...] | None
+    extend_exclude: tuple[Pattern, ...]
+    keras_version: str | None
+    keras_version_source: str
+    respect_gitignore: bool | None
+    force_exclude: bool | None
+    output_format: str | None
 
 
-@dataclass(frozen=True)
-class ResolvedConfig:
+class ResolvedConfig(_Record):
     """What applies to the files under one configuration (or to all files, without one)."""
 
+    __slots__ = (
+        "config_path",
+        "root",
+        "select",
+        "ignore",
+        "per_file_ignores",
+        "exclude",
+        "keras_version",
+        "keras_version_source",
+        "respect_gitignore",
+        "force_exclude",
+        "output_format",
+    )
+    _defaults = {
+        "select": ("KLO",),
+        "ignore": (),
+        "per_file_ignores": (),
+        "exclude": (),
+        "keras_version": None,
+        "keras_version_source": "",
+        "respect_gitignore": True,
+        "force_exclude": False,
+        "output_format": "full",
+    }
     config_path: Path | None
     root: Path
-    select: tuple[str, ...] = ("KLO",)
-    ignore: tuple[str, ...] = ()
-    per_file_ignores: tuple[PerFileIgnore, ...] = ()
-    exclude: tuple[Pattern, ...] = ()
-    keras_version: str | None = None
-    keras_version_source: str = ""
-    respect_gitignore: bool = True
-    force_exclude: bool = False
-    output_format: str = "full"
+    select: tuple[str, ...]
+    ignore: tuple[str, ...]
+    per_file_ignores: tuple[PerFileIgnore, ...]
+    exclude: tuple[Pattern, ...]
+    keras_version: str | None
+    keras_version_source: str
+    respect_gitignore: bool
+    force_exclude: bool
+    output_format: str
 
     @property
     def selection(self) -> Selection:
+        from keras_loss_lint.settings import Selection
+
         return Selection(self.select, self.ignore)
 
     def is_excluded(self, path: Path) -> bool:
@@ -163,6 +295,8 @@ class ResolvedConfig:
 
     def settings_for(self, path: Path | None, notebook_cells: Iterable[str] | None = None) -> Settings:
         """Settings for one file: selection plus the Keras versions it targets."""
+        from keras_loss_lint.settings import Settings
+
         return Settings(self.selection, self.target_for(path, notebook_cells))
 
     def target_for(self, path: Path | None, notebook_cells: Iterable[str] | None = None) -> TargetVersions:
@@ -193,7 +327,7 @@ def combine(config_path: Path | None, root: Path, layers: Iterable[Options]) -> 
             exclude = layer.exclude
         exclude += layer.extend_exclude
         resolved = _apply_scalars(resolved, layer)
-    return replace(resolved, select=select, ignore=ignore, per_file_ignores=per_file, exclude=exclude)
+    return resolved.replace(select=select, ignore=ignore, per_file_ignores=per_file, exclude=exclude)
 
 
 def _apply_scalars(resolved: ResolvedConfig, layer: Options) -> ResolvedConfig:
@@ -206,7 +340,7 @@ def _apply_scalars(resolved: ResolvedConfig, layer: Options) -> ResolvedConfig:
         changes["force_exclude"] = layer.force_exclude
     if layer.output_format is not None:
         changes["output_format"] = layer.output_format
-    return replace(resolved, **changes)
+    return resolved.replace(**changes)
 
 
 def default_excludes(anchor: Path) -> tuple[Pattern, ...]:
@@ -263,6 +397,7 @@ def _has_tool_table(path: Path) -> bool:
         return False
     if TOOL not in text:
         return False
+    tomllib = _tomllib()
     try:
         data = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, RecursionError):
@@ -274,6 +409,7 @@ def _has_tool_table(path: Path) -> bool:
 def load_config_file(path: Path, display: str | None = None) -> Options:
     """Read and validate one configuration file; every problem raises `ConfigError`."""
     shown = display or str(path)
+    tomllib = _tomllib()
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -292,6 +428,14 @@ def load_config_file(path: Path, display: str | None = None) -> Options:
     else:
         table, where = data, "the file"
     return parse_options(table, path.parent.resolve(), f"{shown}", where)
+
+
+def _tomllib() -> Any:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised only on Python < 3.11
+        import tomli as tomllib
+    return tomllib
 
 
 def _tool_table(data: dict[str, Any], shown: str) -> dict[str, Any]:
@@ -325,8 +469,8 @@ def parse_options(table: Mapping[str, Any], anchor: Path, shown: str, where: str
     )
 
 
-@dataclass(frozen=True)
-class _Context:
+class _Context(_Record):
+    __slots__ = ("shown", "where")
     shown: str
     where: str
 
@@ -381,6 +525,8 @@ class _Context:
         value = table["keras-version"]
         if not isinstance(value, str):
             raise self.fail("keras-version", f"expected a PEP 440 specifier string, got {_describe(value)}")
+        from keras_loss_lint.versions import InvalidKerasVersion
+
         try:
             validate_keras_version(value)
         except InvalidKerasVersion as error:
@@ -412,17 +558,41 @@ def validate_selector(value: str) -> str:
     if not RULE_SELECTOR.match(code):
         hint = " (keras-loss-lint codes start with 'KLO', e.g. 'KLO201')"
         raise ValueError(f"unknown rule selector {value!r}{hint}")
-    from keras_loss_lint.rules.registry import ALL_RULES
-
-    known = [rule.code for rule in ALL_RULES]
+    known = known_codes()
     # While the registry is empty (or a prefix is exactly a family), only the shape can be checked.
     if known and code != "KLO" and not any(rule_code.startswith(code) for rule_code in known):
         raise ValueError(f"unknown rule selector {value!r}{_did_you_mean(code, known)}")
     return code
 
 
+def known_codes() -> list[str]:
+    """The codes of the registered rules.
+
+    The registry imports every rule and with them LibCST (half a second), which a run answered by the
+    cache must not pay just to validate `select = [...]`. When the registry is not loaded yet, the
+    codes are read from the rule modules' names (`klo201_dict_loss_sorted_order.py`), which the
+    registry's one-module-per-rule layout guarantees (a test checks that both agree).
+    """
+    registry = sys.modules.get("keras_loss_lint.rules.registry")
+    if registry is not None:
+        return [rule.code for rule in registry.ALL_RULES]
+    rules = Path(__file__).with_name("rules")
+    try:
+        names = os.listdir(rules)
+    except OSError:
+        names = []
+    codes = sorted({match.group(1).upper() for match in map(RULE_MODULE.match, names) if match is not None})
+    if codes:
+        return codes
+    from keras_loss_lint.rules.registry import ALL_RULES  # e.g. installed as a zip: ask the registry
+
+    return [rule.code for rule in ALL_RULES]
+
+
 def validate_keras_version(value: str) -> TargetVersions:
     """Raise `InvalidKerasVersion` for a specifier that is not PEP 440."""
+    from keras_loss_lint.versions import InvalidKerasVersion, TargetVersions, parse_specifier
+
     if not value.strip():
         raise InvalidKerasVersion("empty Keras version specifier: expected e.g. '==3.5.0' or '>=3.7'")
     parse_specifier(value)
@@ -430,6 +600,8 @@ def validate_keras_version(value: str) -> TargetVersions:
 
 
 def _did_you_mean(word: str, choices: Iterable[str]) -> str:
+    import difflib
+
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
@@ -456,18 +628,22 @@ def _reason(error: BaseException) -> str:
 # Resolving per directory
 
 
-@dataclass
 class ConfigResolver:
     """Finds the configuration for each directory (cached) and applies the CLI layer on top."""
 
-    cwd: Path
-    cli: Options = field(default_factory=Options)
-    config_file: Path | None = None  # --config: one file for everything
-    isolated: bool = False
-    _by_dir: dict[Path, ResolvedConfig] = field(default_factory=dict)
-    _by_file: dict[Path, ResolvedConfig] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        cwd: Path,
+        cli: Options | None = None,
+        config_file: Path | None = None,  # --config: one file for everything
+        isolated: bool = False,
+    ) -> None:
+        self.cwd = cwd
+        self.cli = cli if cli is not None else Options()
+        self.config_file = config_file
+        self.isolated = isolated
+        self._by_dir: dict[Path, ResolvedConfig] = {}
+        self._by_file: dict[Path, ResolvedConfig] = {}
         if self.config_file is not None:
             fixed = self._load(self.config_file.resolve(), display=str(self.config_file))
             self._fixed: ResolvedConfig | None = fixed

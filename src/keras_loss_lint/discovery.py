@@ -16,21 +16,23 @@ down, so a stray ~/.gitignore does not hide a project.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
-
-import pathspec
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 from keras_loss_lint.config import ConfigResolver
+
+if TYPE_CHECKING:
+    import pathspec
 
 SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")
 
 
-@dataclass(frozen=True)
 class Discovery:
-    files: tuple[Path, ...]  # absolute, sorted, unique
-    missing: tuple[tuple[Path, str], ...] = ()  # (path as given, reason) for inputs that do not exist
+    __slots__ = ("files", "missing")
+
+    def __init__(self, files: tuple[Path, ...], missing: tuple[tuple[Path, str], ...] = ()) -> None:
+        self.files = files  # absolute, sorted, unique
+        self.missing = missing  # (path as given, reason) for inputs that do not exist
 
 
 def is_source_file(path: Path) -> bool:
@@ -125,12 +127,12 @@ def _is_relative_to(path: Path, other: Path) -> bool:
     return True
 
 
-@dataclass
 class GitIgnore:
     """.gitignore files by directory, read once each, applied with git's precedence."""
 
-    _specs: dict[Path, pathspec.GitIgnoreSpec | None] = field(default_factory=dict)
-    _roots: dict[Path, Path] = field(default_factory=dict)  # walked dir -> first dir whose rules count
+    def __init__(self) -> None:
+        self._specs: dict[Path, pathspec.GitIgnoreSpec | None] = {}
+        self._roots: dict[Path, Path] = {}  # walked dir -> first dir whose rules count
 
     def prime(self, top: Path) -> None:
         """Decide which ancestors of `top` contribute rules: up to the git work tree root, if any."""
@@ -173,7 +175,11 @@ def _load_spec(directory: Path) -> pathspec.GitIgnoreSpec | None:
     lines: list[str] = []
     for source in (directory / ".git" / "info" / "exclude", directory / ".gitignore"):
         lines.extend(_read_lines(source))
-    return pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+    if not any(line.strip() and not line.lstrip().startswith("#") for line in lines):
+        return None
+    import pathspec  # only when there are rules: the import costs more than most warm runs
+
+    return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
 def _read_lines(path: Path) -> Iterable[str]:

@@ -54,7 +54,7 @@ def fix_source(
         if not fixable or result.error is not None:
             break
         candidate, taken = apply_diagnostic_fixes(report.source, fixable)
-        if not taken or not parses(candidate):
+        if not taken or candidate == report.source or not parses(candidate):
             break
         report.source = candidate
         report.applied.extend(taken)

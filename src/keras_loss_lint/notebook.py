@@ -19,7 +19,8 @@ brackets), so a docstring that says "why?" is left alone.
 
 The LSP server and `--fix` reuse this module: `Notebook.source` is the module text, `to_cell` and
 `to_module` translate positions both ways, and `with_cell_sources` writes new cell text back into the
-original JSON, keeping its key order, indentation, trailing newline and outputs.
+original JSON, keeping its key order, indentation, trailing newline and outputs (the CLI's writer keeps
+the file's encoding and line breaks; see keras_loss_lint.writing).
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from keras_loss_lint.diagnostics import Position
+if TYPE_CHECKING:
+    from keras_loss_lint.diagnostics import Position
 
 __all__ = [
     "CodeCell",
@@ -123,6 +125,8 @@ class Notebook:
 
     def to_cell(self, position: Position) -> tuple[int, Position] | None:
         """(cell number, position in that cell) for a module position; lines stay 1-based."""
+        from keras_loss_lint.diagnostics import Position
+
         cell = self.cell_at(position.line)
         if cell is None:
             # The final "\n" the join adds makes one more line; it belongs to the last cell's end.
@@ -134,6 +138,8 @@ class Notebook:
 
     def to_module(self, cell_number: int, position: Position) -> Position | None:
         """The module position of `position` (1-based line) in the cell numbered `cell_number`."""
+        from keras_loss_lint.diagnostics import Position
+
         cell = self.cell(cell_number)
         if cell is None or not 1 <= position.line <= cell.line_count:
             return None
@@ -149,10 +155,12 @@ class Notebook:
         for number, new_source in sources.items():
             cell = data["cells"][number - 1]
             if isinstance(cell.get("source"), list):
-                cell["source"] = new_source.splitlines(keepends=True)
+                cell["source"] = _source_lines(new_source)
             else:
                 cell["source"] = new_source
-        rendered = json.dumps(data, indent=_indentation(self.text), ensure_ascii=False)
+        # Jupyter writes non-ASCII characters as they are; a file that escapes them (`\u00e9`) keeps doing so.
+        escaped = self.text.isascii() and "\\u" in self.text
+        rendered = json.dumps(data, indent=_indentation(self.text), ensure_ascii=escaped)
         return rendered + "\n" if self.text.endswith("\n") else rendered
 
 
@@ -233,6 +241,14 @@ def _language(data: dict[str, Any]) -> str | None:
             if isinstance(name, str) and name:
                 return name
     return None
+
+
+def _source_lines(text: str) -> list[str]:
+    """A cell's text as nbformat stores it: lines split after each "\\n" only (not at form feeds or
+    Unicode line separators, which `str.splitlines` would split at), the last without a newline."""
+    lines = [line + "\n" for line in text.split("\n")]
+    lines[-1] = lines[-1][:-1]
+    return lines if lines[-1] else lines[:-1]
 
 
 def _indentation(text: str) -> int | None:

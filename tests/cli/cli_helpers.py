@@ -130,6 +130,7 @@ def notebook(*cells: tuple[str, str], language: str | None = "python") -> str:
 # A stand-in rule, so the CLI's plumbing is tested independently of the real rules' wording.
 
 FAKE_CODE = "KLO999"
+FIX_CONTENT = "model.compile"  # what the stand-in rule's fix writes over the called function
 
 
 def _fake_check(context: RuleContext) -> Iterator[Report]:
@@ -137,7 +138,7 @@ def _fake_check(context: RuleContext) -> Iterator[Report]:
         node = call.node
 
         def fix(node: cst.Call = node) -> FixProposal:
-            return FixProposal("Touch the call", Applicability.SAFE, (NodeEdit(node.func, "model.compile"),))
+            return FixProposal("Touch the call", Applicability.SAFE, (NodeEdit(node.func, FIX_CONTENT),))
 
         yield Report(FAKE_CODE, node, "compile call seen", fix)
 
@@ -153,3 +154,12 @@ def fake_rule(monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setattr(core, "ALL_RULES", (FAKE_RULE,))
     monkeypatch.setattr(registry, "ALL_RULES", (FAKE_RULE,))
     return FAKE_CODE
+
+
+@pytest.fixture(autouse=True)
+def isolated_cache(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Each test gets its own result cache, outside the project it checks (so no test sees another's
+    results, and trees under test hold only what the test wrote). Cache tests unset or override it."""
+    directory = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("KERAS_LOSS_LINT_CACHE_DIR", str(directory))
+    return directory

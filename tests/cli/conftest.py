@@ -1,3 +1,3 @@
 """Fixtures for the CLI tests; the helpers themselves live in cli_helpers.py (importable by name)."""
 
-from cli_helpers import cli, fake_rule  # noqa: F401 - re-exported as fixtures
+from cli_helpers import cli, fake_rule, isolated_cache  # noqa: F401 - re-exported as fixtures

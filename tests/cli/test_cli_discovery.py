@@ -167,7 +167,9 @@ def test_symlinked_directories_are_not_followed(cli, tmp_path):
 def test_stdin_with_filename(cli, fake_rule, tmp_path):
     source = b"import keras\nmodel = keras.Sequential()\nmodel.compile(loss='mse')\n"
     run = cli("check", "-", "--stdin-filename", "pkg/model.py", "--output-format", "concise", stdin=source)
-    assert run.out == "pkg/model.py:3:1: KLO999 compile call seen\nFound 1 error.\n"
+    assert run.out == (
+        "pkg/model.py:3:1: KLO999 [*] compile call seen\nFound 1 error.\n[*] 1 fixable with the --fix option.\n"
+    )
     assert run.code == 1
     unnamed = cli("check", "-", "--output-format", "json", stdin=source)
     assert unnamed.json()[0]["filename"] == "-"
@@ -209,7 +211,7 @@ def test_stdin_notebook(cli, fake_rule, tmp_path):
     run = cli(
         "check", "-", "--stdin-filename", "nb.ipynb", "--output-format", "concise", "-q", stdin=text.encode()
     )
-    assert run.out == "nb.ipynb:cell 1:3:1: KLO999 compile call seen\n"
+    assert run.out == "nb.ipynb:cell 1:3:1: KLO999 [*] compile call seen\n"
 
 
 def test_stdin_cannot_be_mixed_with_paths(cli, tmp_path):

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-import keras_loss_lint.cli.runner as runner
+import keras_loss_lint.core as core
 from cli_helpers import CLEAN_SOURCE, KLO201_SOURCE, run_subprocess, write
 
 
@@ -14,8 +14,8 @@ def test_real_subprocess_finding_exits_1(tmp_path):
     write(tmp_path, {"model.py": KLO201_SOURCE, "clean.py": CLEAN_SOURCE})
     run = run_subprocess(tmp_path, "check", "--output-format", "concise")
     assert run.code == 1, run.err
-    assert run.out.startswith("model.py:7:38: KLO201 ")
-    assert run.out.endswith("Found 1 error.\n")
+    assert run.out.startswith("model.py:7:38: KLO201 [*] ")
+    assert run.out.endswith("Found 1 error.\n[*] 1 fixable with the --fix option.\n")
     assert run.err == ""
 
 
@@ -66,7 +66,7 @@ def test_unreadable_and_undecodable_files(cli, tmp_path):
     run = cli("check", "--output-format", "concise")
     assert run.err == "latin.py: error: cannot decode as ascii: invalid byte 0xe9 on line 2\n"
     assert "model.py:7:38: KLO201" in run.out
-    assert run.out.endswith("Found 2 errors.\n")  # the unchecked file counts, as ruff's E902 does
+    assert run.out.endswith("Found 2 errors.\n[*] 1 fixable with the --fix option.\n")  # as ruff's E902 counts
     assert run.code == 1
 
 
@@ -107,7 +107,7 @@ def test_internal_error_in_one_file_is_one_line_and_exit_2(cli, tmp_path, monkey
     def explode(*args, **kwargs):
         raise RuntimeError("boom\nsecond line")
 
-    monkeypatch.setattr(runner, "lint_source", explode)
+    monkeypatch.setattr(core, "lint_source", explode)  # the runner imports the core when it lints
     write(tmp_path, {"a.py": KLO201_SOURCE, "b.py": "x = 1\n"})
     run = cli("check", "--output-format", "concise")
     assert run.code == 2
@@ -144,7 +144,7 @@ def test_output_that_the_terminal_cannot_encode_is_replaced_not_fatal(tmp_path):
     write(tmp_path, {"model.py": KLO201_SOURCE})
     run = run_subprocess(tmp_path, "check", "--output-format", "concise", env={"PYTHONIOENCODING": "ascii"})
     assert run.code == 1, run.err
-    assert "KLO201 on Keras 3.5.0?3.6.0" in run.out
+    assert "KLO201 [*] on Keras 3.5.0?3.6.0" in run.out
 
 
 def test_console_script(tmp_path):

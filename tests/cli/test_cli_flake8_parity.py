@@ -40,7 +40,8 @@ SEVERAL_RULES = textwrap.dedent("""\
     \tm.compile(loss={"\u00e9_head": "mse", "b_hed": "mae"})
     \treturn m
     """)
-LINE = re.compile(r"^(?P<path>[^:]+):(?P<row>\d+):(?P<col>\d+): (?P<code>KLO\d{3}) (?P<message>.*)$")
+# The CLI marks findings that --fix can fix with `[*]` (as ruff does); flake8 has no such mark.
+LINE = re.compile(r"^(?P<path>[^:]+):(?P<row>\d+):(?P<col>\d+): (?P<code>KLO\d{3}) (?:\[\*\] )?(?P<message>.*)$")
 
 
 def findings(text: str) -> list[tuple[str, int, int, str, str]]:

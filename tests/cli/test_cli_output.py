@@ -18,7 +18,8 @@ SOURCE = textwrap.dedent("""\
     model.compile(loss="mse")
     """)
 # The stand-in rule reports the whole `model.compile(loss="mse")` call: line 4, columns 1-26.
-HEADER = "a.py:4:1: KLO999 compile call seen"
+HEADER = "a.py:4:1: KLO999 [*] compile call seen"
+FIXABLE = "[*] 1 fixable with the --fix option."
 
 
 @pytest.fixture
@@ -30,7 +31,7 @@ def test_full_is_the_default_and_shows_source_caret_and_help(cli, fake_rule, pro
     run = cli("check")
     assert run.code == 1, run.err
     expected = textwrap.dedent("""\
-        a.py:4:1: KLO999 compile call seen
+        a.py:4:1: KLO999 [*] compile call seen
           |
         3 | model = keras.Sequential()
         4 | model.compile(loss="mse")
@@ -39,6 +40,7 @@ def test_full_is_the_default_and_shows_source_caret_and_help(cli, fake_rule, pro
           = help: Touch the call
 
         Found 1 error.
+        [*] 1 fixable with the --fix option.
         """)
     assert run.out == expected
     assert run.err == ""
@@ -46,7 +48,7 @@ def test_full_is_the_default_and_shows_source_caret_and_help(cli, fake_rule, pro
 
 def test_concise(cli, fake_rule, project):
     run = cli("check", "--output-format", "concise")
-    assert run.out == f"{HEADER}\nFound 1 error.\n"
+    assert run.out == f"{HEADER}\nFound 1 error.\n{FIXABLE}\n"
     assert run.code == 1
 
 
@@ -123,7 +125,7 @@ def test_github_annotations(cli, fake_rule, project):
     path = project / "a.py"
     assert run.out == (
         f"::error title=keras-loss-lint (KLO999),file={path},line=4,col=1,endLine=4,endColumn=26::"
-        f"{HEADER}\n"
+        f"{HEADER.replace('[*] ', '')}\n"  # annotations carry no fix marks, as ruff's
     )
 
 
@@ -163,10 +165,10 @@ def test_sarif(cli, fake_rule, project):
 def test_statistics(cli, fake_rule, project):
     write(project, {"b.py": SOURCE})
     run = cli("check", "--statistics")
-    assert run.out == "2\tKLO999\tcompile-call-seen\nFound 2 errors.\n"
+    assert run.out == "2\tKLO999\t[*] compile-call-seen\nFound 2 errors.\n[*] 2 fixable with the --fix option.\n"
     assert run.code == 1
     as_json = cli("check", "--statistics", "--output-format", "json")
-    assert as_json.json() == [{"code": "KLO999", "name": "compile-call-seen", "count": 2, "fixable": False}]
+    assert as_json.json() == [{"code": "KLO999", "name": "compile-call-seen", "count": 2, "fixable": True}]
 
 
 def test_statistics_rejects_formats_without_a_statistics_form(cli, fake_rule, project):
@@ -218,7 +220,7 @@ def test_output_is_sorted_by_path_then_position(cli, fake_rule, tmp_path):
 
 def test_output_format_from_configuration(cli, fake_rule, project):
     write(project, {"pyproject.toml": '[tool.keras-loss-lint]\noutput-format = "concise"\n'})
-    assert cli("check").out == f"{HEADER}\nFound 1 error.\n"
+    assert cli("check").out == f"{HEADER}\nFound 1 error.\n{FIXABLE}\n"
     assert cli("check", "--output-format", "json").json()[0]["code"] == FAKE_CODE
 
 
@@ -246,10 +248,10 @@ def test_notebook_positions_in_every_format(cli, fake_rule, tmp_path):
     )
     write(tmp_path, {"nb.ipynb": text})
     concise = cli("check", "--output-format", "concise", "-q")
-    assert concise.out == "nb.ipynb:cell 3:3:1: KLO999 compile call seen\n"
+    assert concise.out == "nb.ipynb:cell 3:3:1: KLO999 [*] compile call seen\n"
     full = cli("check", "-q")
     assert full.out.splitlines()[:5] == [
-        "nb.ipynb:cell 3:3:1: KLO999 compile call seen",
+        "nb.ipynb:cell 3:3:1: KLO999 [*] compile call seen",
         "  |",
         "1 | model = keras.Sequential()",
         "2 |",

@@ -21,11 +21,13 @@ def test_pool_output_equals_serial_output(cli, tmp_path, monkeypatch):
     calls = []
     real_pool = runner._run_pool
     monkeypatch.setattr(
-        runner, "_run_pool", lambda tasks, jobs: calls.append(len(tasks)) or real_pool(tasks, jobs)
+        runner,
+        "_run_pool",
+        lambda tasks, jobs, worker: calls.append(len(tasks)) or real_pool(tasks, jobs, worker),
     )
-    serial = cli("check", "--jobs", "1", "--output-format", "json")
+    serial = cli("check", "--jobs", "1", "--output-format", "json", "--no-cache")
     assert calls == []
-    parallel = cli("check", "--jobs", "2", "--output-format", "json")
+    parallel = cli("check", "--jobs", "2", "--output-format", "json", "--no-cache")
     assert calls and calls[0] >= runner.POOL_MIN_TASKS
     assert parallel.out == serial.out
     assert parallel.code == serial.code == 1
@@ -36,7 +38,7 @@ def test_pool_output_equals_serial_output(cli, tmp_path, monkeypatch):
 def test_few_files_stay_in_process(cli, tmp_path, monkeypatch):
     write(tmp_path, {"a.py": KLO201_SOURCE, "b.py": KLO201_SOURCE})
     monkeypatch.setattr(
-        runner, "_run_pool", lambda tasks, jobs: (_ for _ in ()).throw(AssertionError("pool used"))
+        runner, "_run_pool", lambda *args: (_ for _ in ()).throw(AssertionError("pool used"))
     )
     assert cli("check", "--jobs", "8").code == 1
 
@@ -44,7 +46,7 @@ def test_few_files_stay_in_process(cli, tmp_path, monkeypatch):
 def test_files_without_keras_never_reach_the_pool(cli, tmp_path, monkeypatch):
     write(tmp_path, {f"m{i}.py": CLEAN_SOURCE.replace("keras", "numpy") for i in range(50)})
     monkeypatch.setattr(
-        runner, "_run_pool", lambda tasks, jobs: (_ for _ in ()).throw(AssertionError("pool used"))
+        runner, "_run_pool", lambda *args: (_ for _ in ()).throw(AssertionError("pool used"))
     )
     assert cli("check", "--jobs", "2").code == 0
 

@@ -144,7 +144,7 @@ async def test_unsafe_fixes_say_so_and_are_not_preferred(client: RecordingClient
     assert noqa.title == "Disable KLO104 for this line"
     assert await editor.actions(0, only=[types.CodeActionKind.SourceFixAll]) == []  # no safe fix here
     editor.apply(fix)
-    assert "'output_big': None})" in editor.text
+    assert '"output_big": None})' in editor.text
     # Now complete, the dict loss meets KLO201 (unsorted output names on Keras 3.5-3.6).
     assert [d.code for d in await editor.diagnostics()] == ["KLO201"]
 

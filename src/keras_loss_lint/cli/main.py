@@ -1,7 +1,8 @@
 """`keras-loss-lint`: the ruff-style command line.
 
-    keras-loss-lint check [PATH ...]     lint files and directories (default: .)
+    keras-loss-lint check [PATH ...]     lint files and directories (default: .); --fix, --diff
     keras-loss-lint rule KLO201          print a rule's documentation (--all: every rule)
+    keras-loss-lint server               run the language server over stdio (needs the `lsp` extra)
     keras-loss-lint version              print the version
 
 Exit codes follow ruff: 0 nothing found, 1 findings (or a file that could not be checked), 2 bad usage,
@@ -20,6 +21,7 @@ from keras_loss_lint.config import OUTPUT_FORMATS, ConfigError
 
 PROG = "keras-loss-lint"
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+LSP_HINT = "the language server needs: pip install 'keras-loss-lint[lsp]'"
 
 
 class UsageError(Exception):
@@ -81,7 +83,11 @@ def _silence_stdout() -> None:
 
 
 def _run(argv: list[str]) -> int:
-    parser = build_parser()
+    if argv and argv[0] == "server":
+        return run_server(argv[1:])  # its options are the server's own: hand them over unparsed
+    # Only the named command's options are set up (they cost a warm run a few milliseconds); the
+    # others are listed by name, which is all `--help` and argparse's "invalid choice" need.
+    parser = build_parser(only=argv[0] if argv and not argv[0].startswith("-") else None)
     if not argv:
         parser.print_help(sys.stderr)
         return EXIT_ERROR
@@ -98,7 +104,23 @@ def _run(argv: list[str]) -> int:
     return EXIT_OK
 
 
-def build_parser() -> argparse.ArgumentParser:
+def run_server(argv: list[str]) -> int:
+    """`keras-loss-lint server`: the language server lives in an optional extra (pygls), so it is
+    imported only here, and its absence is one line, not a traceback."""
+    try:
+        from keras_loss_lint.lsp import server
+    except ImportError:
+        return fail(LSP_HINT)
+    try:
+        import lsprotocol.types  # noqa: F401
+        import pygls.lsp.server  # noqa: F401 - pygls 1.x has no pygls.lsp.server
+    except ImportError:
+        return fail(LSP_HINT)
+    return server.main(argv)
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with `only`, the other commands get no options (they will not be parsed)."""
     parser = _Parser(
         prog=PROG,
         description="Catch Keras multi-output models whose losses, loss weights, metrics or labels "
@@ -107,10 +129,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
-    _add_check(
-        commands.add_parser("check", help="Lint files and directories (default: the current directory).")
+    check = commands.add_parser("check", help="Lint files and directories (default: the current directory).")
+    rule = commands.add_parser("rule", help="Explain a rule (or --all rules).")
+    if only in (None, "check"):
+        _add_check(check)
+    if only in (None, "rule"):
+        _add_rule(rule)
+    commands.add_parser(
+        "server",
+        help="Run the language server over stdio, for editors (needs: pip install 'keras-loss-lint[lsp]').",
     )
-    _add_rule(commands.add_parser("rule", help="Explain a rule (or --all rules)."))
     commands.add_parser("version", help="Print the version.")
     return parser
 
@@ -185,6 +213,45 @@ def _add_check(check: argparse.ArgumentParser) -> None:
         "--stdin-filename",
         metavar="PATH",
         help="The name of the file read from stdin ('-'), for messages, configuration and notebook detection.",
+    )
+    fixes = check.add_argument_group("fixes")
+    fixes.add_argument(
+        "--fix",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="Apply the safe fixes (with --unsafe-fixes: the unsafe ones too), then report what is left.",
+    )
+    fixes.add_argument(
+        "--unsafe-fixes",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="Count unsafe fixes as fixable: --fix applies them and [*] marks them. "
+        "--no-unsafe-fixes also stops the hint about them.",
+    )
+    fixes.add_argument(
+        "--fix-only",
+        action="store_true",
+        help="Apply fixes without reporting the findings left (implies --fix).",
+    )
+    fixes.add_argument(
+        "--diff",
+        action="store_true",
+        help="Print a diff of what --fix would change and write nothing; exit 1 if there is something to fix.",
+    )
+    fixes.add_argument(
+        "--exit-non-zero-on-fix",
+        action="store_true",
+        help="Exit with 1 when something was fixed, even if nothing is left.",
+    )
+    cache = check.add_argument_group("cache")
+    cache.add_argument(
+        "--no-cache", action="store_true", help="Neither read nor write the cache of results."
+    )
+    cache.add_argument(
+        "--cache-dir",
+        metavar="PATH",
+        help="Where to keep the cache (default: $KERAS_LOSS_LINT_CACHE_DIR, else .keras-loss-lint-cache "
+        "in the project root).",
     )
     config = check.add_argument_group("configuration")
     config.add_argument(

@@ -4,60 +4,70 @@ A file is read and pre-checked (`has_candidate`) in the main process: most files
 cost nothing more. What remains is linted in a process pool when there are enough such files to pay
 for starting it (`POOL_MIN_TASKS`); results come back in task order, and tasks are sorted by path, so
 output never depends on scheduling.
+
+Nothing here imports LibCST or the lint core at module level: a run whose every file is answered by
+the cache (or needs no analysis) must not pay the half second LibCST takes to import. The functions
+that lint import the core when they first run.
 """
 
 from __future__ import annotations
 
-import ast
-import io
 import os
 import re
-import tokenize
 import warnings
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
-
-import libcst as cst
+from typing import TYPE_CHECKING, Callable, Sequence, TypeVar
 
 from keras_loss_lint.config import ResolvedConfig
-from keras_loss_lint.core import has_candidate, lint_source
-from keras_loss_lint.diagnostics import Diagnostic, Fix, LintResult, Position, Span
-from keras_loss_lint.notebook import Notebook, NotebookError, parse_notebook
-from keras_loss_lint.output.model import EditView, FileResult, FixView, Location, Message
+from keras_loss_lint.output.model import EditView, FileResult, FixView, Location, Message, ModuleSpan
+from keras_loss_lint.precheck import has_candidate
+from keras_loss_lint.writing import SourceFile, decode_source, read_source_file
+
+if TYPE_CHECKING:
+    from keras_loss_lint.diagnostics import Diagnostic, Fix, LintResult, Position
+    from keras_loss_lint.notebook import Notebook
 
 # Starting workers and shipping source to them costs about as much as linting a handful of files.
 POOL_MIN_TASKS = 16
 CORE_SYNTAX_ERROR = re.compile(r"^syntax error at (\d+):(\d+): (.*)$", re.DOTALL)
 LIBCST_PREFIX = re.compile(r"^(?:(?:parser|tokenizer) error: )?(?:error at \d+:\d+: )?")
+T = TypeVar("T")
 
 
-@dataclass(frozen=True)
 class CheckTask:
-    path: Path | None  # None: stdin without --stdin-filename
-    filename: str  # absolute path, or "-"
-    display_path: str
-    text: str
-    notebook: bool
-    config: ResolvedConfig
+    """One file to check (or fix). A plain class: dataclasses cost a warm run about 1 ms each."""
+
+    __slots__ = ("path", "filename", "display_path", "source", "notebook", "config")
+
+    def __init__(
+        self,
+        path: Path | None,  # None: stdin without --stdin-filename
+        filename: str,  # absolute path, or "-"
+        display_path: str,
+        source: SourceFile,
+        notebook: bool,
+        config: ResolvedConfig,
+    ) -> None:
+        self.path = path
+        self.filename = filename
+        self.display_path = display_path
+        self.source = source
+        self.notebook = notebook
+        self.config = config
+
+    @property
+    def text(self) -> str:
+        return self.source.text
 
 
-def read_source(path: Path) -> str:
-    """A file's text: PEP 263 / BOM aware for Python, UTF-8 for notebooks. Raises OSError or
-    UnicodeDecodeError (or SyntaxError for a bad coding cookie)."""
-    data = path.read_bytes()
-    if path.suffix == ".ipynb":
-        return data.decode("utf-8-sig")
-    return decode_python(data)
+def read_source(path: Path) -> SourceFile:
+    """A file's text, PEP 263 / BOM aware for Python, UTF-8 for notebooks, with what is needed to
+    write it back. Raises OSError or UnicodeDecodeError (or SyntaxError for a bad coding cookie)."""
+    return read_source_file(path)
 
 
-def decode_python(data: bytes) -> str:
-    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    if encoding == "utf-8-sig" or data.startswith(b"\xef\xbb\xbf"):
-        return data.decode("utf-8-sig")
-    return data.decode(encoding)
+def decode_stdin(data: bytes, notebook: bool) -> SourceFile:
+    return decode_source(data, notebook)
 
 
 def needs_linting(task: CheckTask) -> bool:
@@ -65,29 +75,28 @@ def needs_linting(task: CheckTask) -> bool:
     return task.notebook or has_candidate(task.text)
 
 
-def run_tasks(tasks: Sequence[CheckTask], jobs: int) -> list[FileResult]:
-    """Results in task order; a pool only for enough work, falling back to serial if it breaks."""
-    pending = [task for task in tasks if needs_linting(task)]
-    done = {
-        id(task): FileResult(task.filename, task.display_path) for task in tasks if not needs_linting(task)
-    }
-    if jobs > 1 and len(pending) >= POOL_MIN_TASKS:
-        checked = _run_pool(pending, jobs)
-    else:
-        checked = [check_task(task) for task in pending]
-    for task, result in zip(pending, checked):
-        done[id(task)] = result
-    return [done[id(task)] for task in tasks]
+def clean_result(task: CheckTask) -> FileResult:
+    return FileResult(task.filename, task.display_path)
 
 
-def _run_pool(tasks: list[CheckTask], jobs: int) -> list[FileResult]:
+def run_tasks(tasks: Sequence[CheckTask], jobs: int, worker: Callable[[CheckTask], T]) -> list[T]:
+    """`worker(task)` for each task, in task order; a pool only for enough work, else in process."""
+    if jobs > 1 and len(tasks) >= POOL_MIN_TASKS:
+        return _run_pool(list(tasks), jobs, worker)
+    return [worker(task) for task in tasks]
+
+
+def _run_pool(tasks: list[CheckTask], jobs: int, worker: Callable[[CheckTask], T]) -> list[T]:
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     workers = min(jobs, len(tasks))
     chunksize = max(1, len(tasks) // (workers * 4))
     try:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            return list(pool.map(check_task, tasks, chunksize=chunksize))
+            return list(pool.map(worker, tasks, chunksize=chunksize))
     except (BrokenProcessPool, OSError, RuntimeError):
-        return [check_task(task) for task in tasks]  # e.g. no fork or semaphores here: go serial
+        return [worker(task) for task in tasks]  # e.g. no fork or semaphores here: go serial
 
 
 def check_task(task: CheckTask) -> FileResult:
@@ -97,32 +106,50 @@ def check_task(task: CheckTask) -> FileResult:
             return _check_notebook(task)
         return _check_python(task)
     except Exception as error:  # noqa: BLE001 - a bug must cost one file, not the run
-        return FileResult(
-            task.filename,
-            task.display_path,
-            error=f"internal error while checking this file: {type(error).__name__}: {error}",
-            internal_error=True,
-        )
+        return internal_error(task, error)
+
+
+def internal_error(task: CheckTask, error: Exception) -> FileResult:
+    return FileResult(
+        task.filename,
+        task.display_path,
+        error=f"internal error while checking this file: {type(error).__name__}: {error}",
+        internal_error=True,
+    )
 
 
 def _check_python(task: CheckTask) -> FileResult:
+    from keras_loss_lint.core import lint_source
+
     settings = task.config.settings_for(task.path)
-    result = lint_source(task.text, task.filename, settings)
+    return python_result(task, task.text, lint_source(task.text, task.filename, settings))
+
+
+def python_result(task: CheckTask, text: str, result: LintResult) -> FileResult:
+    """The `FileResult` of linting `text` (the file's text, or its fixed text)."""
     messages: list[Message] = []
     if result.error is not None:
-        syntax = _core_syntax_error(result.error, task.text)
+        syntax = _core_syntax_error(result.error, text)
         if syntax is None:
             return FileResult(task.filename, task.display_path, error=f"cannot analyse: {result.error}")
         messages.append(syntax)
-    messages += [_python_message(d) for d in _kept(result, task)]
-    return _result(task, messages, task.text, None)
+    messages += [_python_message(d) for d in kept(result, task)]
+    return _result(task, messages, text, None)
 
 
 def _check_notebook(task: CheckTask) -> FileResult:
+    from keras_loss_lint.notebook import NotebookError, parse_notebook
+
     try:
         notebook = parse_notebook(task.text)
     except NotebookError as error:
         return FileResult(task.filename, task.display_path, error=str(error))
+    return notebook_result(task, notebook)
+
+
+def notebook_result(task: CheckTask, notebook: Notebook) -> FileResult:
+    from keras_loss_lint.core import lint_source
+
     if not notebook.is_python or not notebook.cells:
         return FileResult(task.filename, task.display_path)
     settings = task.config.settings_for(task.path, notebook.raw_cell_sources)
@@ -140,12 +167,14 @@ def _check_notebook(task: CheckTask) -> FileResult:
         result = lint_source(blanked, task.filename, settings)
         if result.error is not None:
             return FileResult(task.filename, task.display_path, error=f"cannot analyse: {result.error}")
-    messages += [_notebook_message(d, notebook) for d in _kept(result, task)]
+    messages += [_notebook_message(d, notebook) for d in kept(result, task)]
     return _result(task, messages, source, cell_lines(notebook))
 
 
 def invalid_cells(notebook: Notebook) -> list[tuple[int, Message]]:
     """Cells that are not valid Python on their own (a kernel compiles each cell by itself)."""
+    import libcst as cst
+
     broken = []
     for cell in notebook.cells:
         try:
@@ -156,13 +185,12 @@ def invalid_cells(notebook: Notebook) -> list[tuple[int, Message]]:
                 max(error.raw_column, 0),
                 clean_parse_message(error.message),
             )
-            span_start = Position(cell.first_line + row - 1, column)
             message = Message(
                 None,
                 text,
                 Location(row, column + 1),
                 Location(row, column + 1),
-                Span(span_start, span_start),
+                ModuleSpan.at(cell.first_line + row - 1, column),
                 cell=cell.number,
             )
             broken.append((cell.number, message))
@@ -183,6 +211,8 @@ def clean_parse_message(message: str) -> str:
 def python_syntax_error(source: str) -> tuple[int, int, str] | None:
     """(line, 0-based column, message) from Python's own parser, whose messages people know
     ("'(' was never closed"); None when it accepts the text or cannot say."""
+    import ast
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarnings (invalid escapes) are not ours to print
@@ -206,16 +236,20 @@ def _core_syntax_error(error: str, source: str) -> Message | None:
         int(match.group(2)),
         clean_parse_message(match.group(3)),
     )
-    start = Position(row, column)
-    return Message(None, text, Location(row, column + 1), Location(row, column + 1), Span(start, start))
+    return Message(None, text, Location(row, column + 1), Location(row, column + 1), ModuleSpan.at(row, column))
 
 
-def _kept(result: LintResult, task: CheckTask) -> list[Diagnostic]:
+def kept(result: LintResult, task: CheckTask) -> list[Diagnostic]:
     """Drop what `per-file-ignores` switches off for this file (applied after selection, as ruff)."""
-    ignored = task.config.ignored_codes(task.path) if task.path is not None else ()
+    ignored = ignored_here(task)
     if not ignored:
         return list(result.diagnostics)
     return [d for d in result.diagnostics if not d.code.startswith(ignored)]
+
+
+def ignored_here(task: CheckTask) -> tuple[str, ...]:
+    """The codes `per-file-ignores` switch off for this file: never reported, never fixed."""
+    return task.config.ignored_codes(task.path) if task.path is not None else ()
 
 
 def _result(
@@ -237,15 +271,25 @@ def _result(
 
 def _python_message(diagnostic: Diagnostic) -> Message:
     span = diagnostic.span
+    url, name = _rule_info(diagnostic.code)
     return Message(
         diagnostic.code,
         diagnostic.message,
         _display(span.start),
         _display(span.end),
-        span,
+        ModuleSpan.of(span),
         fix=_python_fix(diagnostic.fix),
         noqa_row=span.start.line,
+        url=url,
+        name=name,
     )
+
+
+def _rule_info(code: str) -> tuple[str | None, str | None]:
+    from keras_loss_lint.rules.registry import rule_by_code
+
+    rule = rule_by_code(code)
+    return (rule.url, rule.name) if rule is not None else (None, None)
 
 
 def _display(position: Position) -> Location:
@@ -276,15 +320,18 @@ def _notebook_message(diagnostic: Diagnostic, notebook: Notebook) -> Message:
             for e in diagnostic.fix.edits
         )
         fix = FixView(diagnostic.fix.message, diagnostic.fix.applicability.value, edits)
+    url, name = _rule_info(diagnostic.code)
     return Message(
         diagnostic.code,
         diagnostic.message,
         _display(start),
         _display(end),
-        span,
+        ModuleSpan.of(span),
         cell=cell,
         fix=fix,
         noqa_row=start.line,
+        url=url,
+        name=name,
     )
 
 

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from keras_loss_lint.output import machine, text
+from keras_loss_lint.output import text
 from keras_loss_lint.output.model import EditView, FileResult, FixView, Location, Message
 from keras_loss_lint.output.style import PLAIN, Style, color_enabled
 
 FORMATS = ("full", "concise", "json", "json-lines", "sarif", "github")
 TEXT_FORMATS = ("full", "concise")
 STATISTICS_FORMATS = ("full", "concise", "json")
+# ruff's fix modes: report (and mark what --fix would fix), apply the fixes, or print their diff.
+GENERATE, APPLY, DIFF = "generate", "apply", "diff"
 
 __all__ = [
+    "APPLY",
+    "DIFF",
     "FORMATS",
+    "GENERATE",
     "EditView",
     "FileResult",
     "FixView",
@@ -28,14 +32,32 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
 class ReportOptions:
-    output_format: str = "full"
-    statistics: bool = False
-    quiet: bool = False  # findings only: no summary line
-    style: Style = PLAIN
-    cwd: Path = Path(".")
-    file_errors: int = 0  # files that could not be checked (reported on stderr, counted in the summary)
+    """How to report. A plain class: a dataclass would cost every run, a warm one too, about 1 ms."""
+
+    def __init__(
+        self,
+        output_format: str = "full",
+        statistics: bool = False,
+        quiet: bool = False,  # findings only: no summary line
+        style: Style = PLAIN,
+        cwd: Path | None = None,
+        file_errors: int = 0,  # files that could not be checked (on stderr, counted in the summary)
+        fix_mode: str = GENERATE,
+        show_violations: bool = True,  # False for --fix-only and --diff: only what was (would be) fixed
+        unsafe_fixes: bool = False,  # --unsafe-fixes: unsafe fixes count as fixable
+        hint_unsafe: bool = True,  # neither --unsafe-fixes nor --no-unsafe-fixes: mention hidden ones
+    ) -> None:
+        self.output_format = output_format
+        self.statistics = statistics
+        self.quiet = quiet
+        self.style = style
+        self.cwd = cwd if cwd is not None else Path(".")
+        self.file_errors = file_errors
+        self.fix_mode = fix_mode
+        self.show_violations = show_violations
+        self.unsafe_fixes = unsafe_fixes
+        self.hint_unsafe = hint_unsafe
 
 
 def render(results: Sequence[FileResult], options: ReportOptions) -> str:
@@ -46,10 +68,14 @@ def render(results: Sequence[FileResult], options: ReportOptions) -> str:
 
 def _render_lines(results: Sequence[FileResult], options: ReportOptions) -> list[str]:
     fmt = options.output_format
+    if fmt not in TEXT_FORMATS:
+        from keras_loss_lint.output import machine  # JSON, SARIF, GitHub: not needed for text
+    if not options.show_violations:
+        return _summary(results, options) if fmt in TEXT_FORMATS else []
     if options.statistics:
         if fmt == "json":
-            return [machine.render_statistics_json(results)]
-        return text.render_statistics(results, options.style) + _summary(results, options)
+            return [machine.render_statistics_json(results, options.unsafe_fixes)]
+        return text.render_statistics(results, options.style, options.unsafe_fixes) + _summary(results, options)
     if fmt == "json":
         return [machine.render_json(results)]
     if fmt == "json-lines":
@@ -58,13 +84,27 @@ def _render_lines(results: Sequence[FileResult], options: ReportOptions) -> list
         return [machine.render_sarif(results, options.cwd)]
     if fmt == "github":
         return machine.render_github(results)
+    marks = _show_fix_status(results, options)
     if fmt == "concise":
-        return text.render_concise(results, options.style) + _summary(results, options)
-    return text.render_full(results, options.style) + _summary(results, options)
+        return text.render_concise(results, options.style, marks) + _summary(results, options)
+    return text.render_full(results, options.style, marks) + _summary(results, options)
+
+
+def _show_fix_status(results: Sequence[FileResult], options: ReportOptions) -> bool | None:
+    """Whether to mark fixable findings with `[*]` (as ruff: not when fixing, and only if any is);
+    None for no marks, else the `unsafe` flag the marks are computed with."""
+    if options.fix_mode != GENERATE:
+        return None
+    unsafe = options.unsafe_fixes
+    if not any(message.fixable(unsafe) for _, message in text.iter_messages(results)):
+        return None
+    return unsafe
 
 
 def _summary(results: Sequence[FileResult], options: ReportOptions) -> list[str]:
     if options.quiet:
         return []
-    count = sum(len(result.messages) for result in results) + options.file_errors
-    return [text.summary(count, options.style)]
+    counts = text.FixCounts.of(results, options.unsafe_fixes, options.file_errors)
+    if options.show_violations:
+        return text.summary_lines(counts, options.style, options.hint_unsafe)
+    return text.fix_only_summary(counts, options.fix_mode == APPLY)

@@ -26,9 +26,6 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
 def json_object(result: FileResult, message: Message) -> dict[str, Any]:
-    from keras_loss_lint.rules.registry import rule_by_code
-
-    rule = rule_by_code(message.code) if message.code is not None else None
     return {
         "cell": message.cell,
         "code": message.output_code,
@@ -38,8 +35,17 @@ def json_object(result: FileResult, message: Message) -> dict[str, Any]:
         "location": _location(message.location),
         "message": message.message,
         "noqa_row": message.noqa_row,
-        "url": rule.url if rule is not None else None,
+        "url": _url(message),
     }
+
+
+def _url(message: Message) -> str | None:
+    if message.code is None or message.url is not None:
+        return message.url
+    from keras_loss_lint.rules.registry import rule_by_code  # only for messages made without a URL
+
+    rule = rule_by_code(message.code)
+    return rule.url if rule is not None else None
 
 
 def render_json(results: Sequence[FileResult]) -> str:
@@ -54,10 +60,10 @@ def render_json_lines(results: Sequence[FileResult]) -> list[str]:
     ]
 
 
-def render_statistics_json(results: Sequence[FileResult]) -> str:
+def render_statistics_json(results: Sequence[FileResult], unsafe: bool = False) -> str:
     rows = [
-        {"code": code, "name": name, "count": count, "fixable": False}
-        for count, code, name in statistics_rows(results)
+        {"code": code, "name": name, "count": count, "fixable": fixable}
+        for count, code, name, fixable in statistics_rows(results, unsafe)
     ]
     return json.dumps(rows, indent=2)
 

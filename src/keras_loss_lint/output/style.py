@@ -55,6 +55,9 @@ class Style:
     def help(self, text: str) -> str:
         return self.paint(text, "bold", "cyan")
 
+    def fix_marker(self, text: str) -> str:
+        return self.paint(text, "cyan")
+
     def success(self, text: str) -> str:
         return self.paint(text, "green")
 

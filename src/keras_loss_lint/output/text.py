@@ -21,7 +21,7 @@ import unicodedata
 from collections import Counter
 from typing import Iterable, Sequence
 
-from keras_loss_lint.output.model import FileResult, Message, SYNTAX_ERROR
+from keras_loss_lint.output.model import FileResult, Message
 from keras_loss_lint.output.style import Style
 
 CONTEXT_LINES = 2
@@ -29,8 +29,11 @@ TAB_WIDTH = 4
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
-def header(result: FileResult, message: Message, style: Style) -> str:
-    """`path:row:col: CODE message` (or `path:cell N:row:col: ...` in a notebook)."""
+def header(result: FileResult, message: Message, style: Style, marks: bool | None = None) -> str:
+    """`path:row:col: CODE message` (or `path:cell N:row:col: ...` in a notebook).
+
+    `marks` is None for no fix marks, else the `--unsafe-fixes` flag: a message whose fix `--fix`
+    would apply then reads `CODE [*] message`, as in ruff."""
     colon = style.separator(":")
     where = style.path(result.display_path) + colon
     if message.cell is not None:
@@ -38,17 +41,18 @@ def header(result: FileResult, message: Message, style: Style) -> str:
     where += f"{message.location.row}{colon}{message.location.column}{colon}"
     if message.is_syntax_error:
         return f"{where} SyntaxError: {message.message}"
-    return f"{where} {style.code(message.code or '')} {message.message}"
+    mark = f"[{style.fix_marker('*')}] " if marks is not None and message.fixable(marks) else ""
+    return f"{where} {style.code(message.code or '')} {mark}{message.message}"
 
 
-def render_concise(results: Sequence[FileResult], style: Style) -> list[str]:
-    return [header(result, message, style) for result, message in iter_messages(results)]
+def render_concise(results: Sequence[FileResult], style: Style, marks: bool | None = None) -> list[str]:
+    return [header(result, message, style, marks) for result, message in iter_messages(results)]
 
 
-def render_full(results: Sequence[FileResult], style: Style) -> list[str]:
+def render_full(results: Sequence[FileResult], style: Style, marks: bool | None = None) -> list[str]:
     lines: list[str] = []
     for result, message in iter_messages(results):
-        lines.append(header(result, message, style))
+        lines.append(header(result, message, style, marks))
         lines.extend(code_frame(result, message, style))
         lines.append("")
     return lines
@@ -63,32 +67,114 @@ def iter_messages(results: Iterable[FileResult]) -> Iterable[tuple[FileResult, M
 def summary(count: int, style: Style) -> str:
     if count == 0:
         return style.success("All checks passed!")
-    return f"Found {count} error{'s' if count != 1 else ''}."
+    return f"Found {count} error{_s(count)}."
 
 
-def statistics_rows(results: Sequence[FileResult]) -> list[tuple[int, str, str]]:
-    """(count, code, name) per code, most frequent first, then by code (ruff's order)."""
-    from keras_loss_lint.rules.registry import rule_by_code
+class FixCounts:
+    __slots__ = ("fixed", "remaining", "applicable", "hidden")
 
-    counts = Counter(message.output_code for _, message in iter_messages(results))
-    rows = []
-    for code, count in counts.items():
-        rule = rule_by_code(code) if code != SYNTAX_ERROR else None
-        name = rule.name if rule is not None else ("syntax-error" if code == SYNTAX_ERROR else code)
-        rows.append((count, code, name))
+    def __init__(self, fixed: int, remaining: int, applicable: int, hidden: int) -> None:
+        self.fixed = fixed  # findings whose fixes were applied (or, with --diff, would be)
+        self.remaining = remaining  # findings left, files that could not be checked included
+        self.applicable = applicable  # remaining findings --fix would fix (--unsafe-fixes: unsafe ones too)
+        self.hidden = hidden  # remaining findings with an unsafe fix that --unsafe-fixes would enable
+
+    @classmethod
+    def of(cls, results: Sequence[FileResult], unsafe: bool, file_errors: int = 0) -> "FixCounts":
+        messages = [message for _, message in iter_messages(results)]
+        return cls(
+            fixed=sum(len(result.fixed) for result in results),
+            remaining=len(messages) + file_errors,
+            applicable=sum(1 for message in messages if message.fixable(unsafe)),
+            hidden=sum(
+                1
+                for message in messages
+                if message.fix is not None and message.fix.applicability == "unsafe" and not unsafe
+            ),
+        )
+
+
+def summary_lines(counts: FixCounts, style: Style, hint_unsafe: bool = True) -> list[str]:
+    """ruff's closing lines: the count (with what was fixed), then what `--fix` could still do."""
+    total = counts.fixed + counts.remaining
+    if counts.fixed:
+        lines = [f"Found {total} error{_s(total)} ({counts.fixed} fixed, {counts.remaining} remaining)."]
+    else:
+        lines = [summary(counts.remaining, style)]
+    mark = f"[{style.fix_marker('*')}]"
+    hidden = f"{counts.hidden} hidden fix{_es(counts.hidden)} can be enabled with the --unsafe-fixes option"
+    if counts.applicable and counts.hidden and hint_unsafe:
+        lines.append(f"{mark} {counts.applicable} fixable with the --fix option ({hidden}).")
+    elif counts.applicable:
+        lines.append(f"{mark} {counts.applicable} fixable with the --fix option.")
+    elif counts.hidden and hint_unsafe:
+        lines.append(f"No fixes available ({hidden}).")
+    return lines
+
+
+def fix_only_summary(counts: FixCounts, applied: bool) -> list[str]:
+    """`--fix-only` ("Fixed N errors.") and `--diff` ("Would fix N errors."), as ruff words them."""
+    fixed, hidden = counts.fixed, counts.hidden
+    if hidden:
+        more = f"{hidden} additional fix{_es(hidden)} available with --unsafe-fixes"
+        if fixed:
+            verb = "Fixed" if applied else "Would fix"
+            return [f"{verb} {fixed} error{_s(fixed)} ({more})."]
+        none = "No errors fixed" if applied else "No errors would be fixed"
+        return [f"{none} ({hidden} fix{_es(hidden)} available with --unsafe-fixes)."]
+    if fixed:
+        return [f"{'Fixed' if applied else 'Would fix'} {fixed} error{_s(fixed)}."]
+    return []
+
+
+def _s(count: int) -> str:
+    return "" if count == 1 else "s"
+
+
+def _es(count: int) -> str:
+    return "" if count == 1 else "es"
+
+
+def statistics_rows(results: Sequence[FileResult], unsafe: bool = False) -> list[tuple[int, str, str, bool]]:
+    """(count, code, name, fixable) per code, most frequent first, then by code (ruff's order)."""
+    counts: Counter[str] = Counter()
+    names: dict[str, str] = {}
+    fixable: set[str] = set()
+    for _, message in iter_messages(results):
+        code = message.output_code
+        counts[code] += 1
+        names.setdefault(code, _rule_name(message))
+        if message.fixable(unsafe):
+            fixable.add(code)
+    rows = [(count, code, names[code], code in fixable) for code, count in counts.items()]
     return sorted(rows, key=lambda row: (-row[0], row[1]))
 
 
-def render_statistics(results: Sequence[FileResult], style: Style) -> list[str]:
-    rows = statistics_rows(results)
+def _rule_name(message: Message) -> str:
+    if message.code is None:
+        return "syntax-error"
+    if message.name is not None:
+        return message.name
+    from keras_loss_lint.rules.registry import rule_by_code  # only for messages made without a name
+
+    rule = rule_by_code(message.code)
+    return rule.name if rule is not None else message.code
+
+
+def render_statistics(results: Sequence[FileResult], style: Style, unsafe: bool = False) -> list[str]:
+    rows = statistics_rows(results, unsafe)
     if not rows:
         return []
-    count_width = max(len(str(count)) for count, _, _ in rows)
-    code_width = max(len(code) for _, code, _ in rows)
-    return [
-        f"{style.paint(str(count).rjust(count_width), 'bold')}\t{style.code(code.ljust(code_width))}\t{name}"
-        for count, code, name in rows
-    ]
+    count_width = max(len(str(count)) for count, _, _, _ in rows)
+    code_width = max(len(code) for _, code, _, _ in rows)
+    any_fixable = any(fixable for _, _, _, fixable in rows)
+    lines = []
+    for count, code, name, fixable in rows:
+        mark = (f"[{style.fix_marker('*')}] " if fixable else "[ ] ") if any_fixable else ""
+        lines.append(
+            f"{style.paint(str(count).rjust(count_width), 'bold')}\t{style.code(code.ljust(code_width))}\t{mark}{name}"
+        )
+    return lines
 
 
 # ---------------------------------------------------------------------------------------------------

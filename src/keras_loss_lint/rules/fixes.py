@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Callable, Optional, Sequence
 
+import io
+import tokenize
+
 import libcst as cst
 
 from keras_loss_lint.diagnostics import Applicability
@@ -16,6 +19,18 @@ FixBuilder = Callable[[], Optional[FixProposal]]
 
 def _render(node: cst.CSTNode) -> str:
     return cst.Module([]).code_for_node(node)
+
+
+def has_comment(node: cst.CSTNode) -> bool:
+    """Whether rewriting `node` as a whole would drop a comment written inside it."""
+    text = _render(node)
+    if "#" not in text:
+        return False
+    try:
+        tokens = tokenize.generate_tokens(io.StringIO(f"({text})").readline)
+        return any(token.type == tokenize.COMMENT for token in tokens)
+    except (tokenize.TokenError, SyntaxError):
+        return True
 
 
 def _is_inline_literal(mapping_value: Mapping, call: CallFacts, argument_name: str) -> bool:
@@ -39,7 +54,7 @@ def list_literal(values: Sequence[cst.BaseExpression]) -> str:
 
 def dict_to_list_fix(call: CallFacts, loss: Mapping, names: tuple[str, ...]) -> Optional[FixBuilder]:
     """KLO201: a complete dict loss (and a dict loss_weights beside it) as lists in output order."""
-    if len(set(names)) != len(names) or not _is_inline_literal(loss, call, "loss"):
+    if len(set(names)) != len(names) or not _is_inline_literal(loss, call, "loss") or has_comment(loss.node):
         return None
     loss_values = _dict_values_in_order(loss, names)
     if loss_values is None:
@@ -49,6 +64,8 @@ def dict_to_list_fix(call: CallFacts, loss: Mapping, names: tuple[str, ...]) -> 
     if weights is not None and isinstance(weights.value, Mapping):
         weight_values = _dict_values_in_order(weights.value, names)
         if weight_values is None or not _is_inline_literal(weights.value, call, "loss_weights"):
+            return None
+        if has_comment(weights.value.node):  # type: ignore[arg-type]
             return None
         edits.append(NodeEdit(weights.value.node, list_literal(weight_values)))  # type: ignore[arg-type]
     elif weights is not None and not isinstance(weights.value, Seq):

@@ -44,7 +44,7 @@ from keras_loss_lint.rules.common import (
     outcomes,
     unsorted_names,
 )
-from keras_loss_lint.rules.fixes import dict_literal, list_literal
+from keras_loss_lint.rules.fixes import dict_literal, has_comment, list_literal
 from keras_loss_lint.semantics import OutputsSpec, Scenario
 
 
@@ -106,6 +106,8 @@ def _label(entry: str | None, names: tuple[str, ...]) -> str:
 def _fix(call: CallFacts, names: tuple[str, ...]):
     weights = call.arguments["loss_weights"]
     loss = call.arguments["loss"].value
+    if has_comment(weights.node):
+        return None
     value = weights.value
     if isinstance(value, Seq) and isinstance(weights.node, cst.List | cst.Tuple) and len(value.items) == len(names):
         if value.item_nodes is None:

@@ -33,7 +33,7 @@ from keras_loss_lint.diagnostics import Applicability
 from keras_loss_lint.facts.model import Argument, Seq
 from keras_loss_lint.rules.base import FixProposal, NodeEdit, Report, RuleContext, define_rule
 from keras_loss_lint.rules.common import dict_outputs, on_versions
-from keras_loss_lint.rules.fixes import dict_literal
+from keras_loss_lint.rules.fixes import dict_literal, has_comment
 
 ARGUMENTS = {"compile": ("loss", "loss_weights", "metrics", "weighted_metrics")}
 
@@ -63,7 +63,7 @@ def _fix(argument: Argument, keys: tuple[str, ...], name: str):
     value = argument.value
     if not isinstance(value, Seq) or not isinstance(argument.node, (cst.List, cst.Tuple)) or value.item_nodes is None:
         return None
-    if any('"' in key or "\\" in key for key in keys):
+    if any('"' in key or "\\" in key for key in keys) or has_comment(argument.node):
         return None
     content = dict_literal(keys, value.item_nodes)  # type: ignore[arg-type]
 
