@@ -111,5 +111,29 @@ def test_metrics() -> None:
     assert predict(V("3.0.0"), flat).raises == "ValueError"
     assert predict(V("3.0.0"), Scenario(LIST_BA, metrics=ArgSpec.single())).stage == "compile"
     routed = Scenario(LIST_BA, metrics=ArgSpec.dict_of("b", "a"), y=ArgSpec.dict_of("b", "a"))
-    assert predict(V("3.14.0"), routed).metrics_from == (("a",), ("b",))
-    assert predict(V("3.14.1"), routed).metrics_from == (("b",), ("a",))
+    # 3.14.0 keeps each metric on its head but scores it against the other head's labels.
+    assert predict(V("3.14.0"), routed).metrics_from == (("b",), ("a",))
+    assert predict(V("3.14.0"), routed).metric_label_from == ("a", "b")
+    assert predict(V("3.14.1"), routed).metric_label_from == ("b", "a")
+    # 3.14 and later ignore the keys of a single output's metrics dict.
+    single = Scenario(OutputsSpec("single", ("out",)), metrics=ArgSpec.dict_of("output"))
+    assert predict(V("3.13.2"), single).raises == "ValueError"
+    assert predict(V("3.14.1"), single).metrics_from == (("output",),)
+
+
+def test_none_in_list_on_3_5_uses_the_first_positions() -> None:
+    """Measured: 3.5-3.6 use only the first n - k flattened losses (k = number of None)."""
+    three = OutputsSpec("list", ("c", "b", "a"))
+    assert predict(V("3.5.0"), Scenario(three, loss=ArgSpec.list_of(3, none_at=(0,)))).loss_from == (None, "1", None)
+    assert predict(V("3.5.0"), Scenario(three, loss=ArgSpec.list_of(3, none_at=(1,)))).loss_from == ("0", None, None)
+    assert predict(V("3.5.0"), Scenario(three, loss=ArgSpec.list_of(3, none_at=(2,)))).loss_from == ("0", "1", None)
+
+
+def test_dict_labels_with_missing_and_unknown_keys() -> None:
+    missing = Scenario(LIST_BA, loss=ArgSpec.list_of(2), y=ArgSpec.dict_of("b"))
+    assert predict(V("3.4.1"), missing).loss_from == ("0", None)
+    assert predict(V("3.7.0"), missing).raises == "ValueError"
+    unknown = Scenario(LIST_BA, loss=ArgSpec.list_of(2), y=ArgSpec.dict_of("b", "c"))
+    assert predict(V("3.7.0"), unknown).label_from == ("b", "c")  # re-paired by position
+    assert predict(V("3.8.0"), unknown).raises == "ValueError"
+    assert predict(V("2.15.0"), unknown).raises == "ValueError"

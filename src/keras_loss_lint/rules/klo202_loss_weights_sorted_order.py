@@ -1,13 +1,14 @@
 """## What it does
 Finds `loss_weights` written in another form than `loss` for a Functional model with list or tuple
-outputs whose names are not sorted: a dict `loss` with a list `loss_weights`, or a list `loss` with a
-dict `loss_weights`.
+outputs whose names are not sorted: a dict `loss` with a list `loss_weights`, a list `loss` with a
+dict `loss_weights`, or one loss for every output with a dict `loss_weights`.
 
 ## Why is this bad?
 Keras 3.0-3.4 refuse the mix. A dict loss with list weights is misaligned on 3.5.0-3.6.0 (the losses
 are sorted by key, the weights are not). A list loss with dict weights is applied in sorted key order
 by **every release since 3.5.0, including the newest**: each output silently gets another output's
-weight. The 3.7.0 fix did not cover this case.
+weight. The 3.7.0 fix did not cover this case. One loss for all outputs with dict weights is refused
+by 3.0-3.4 and 3.7+, and silently weighted in sorted key order by 3.5.0-3.6.0 (measured).
 
 ## Example
 ```python
@@ -24,6 +25,7 @@ model.compile(loss=["mse", "mse"], loss_weights=[2.0, 30.0])
 ## Fix safety
 The fix rewrites `loss_weights` in the form of `loss`, in output order: a dict loss gets a dict of
 weights keyed by output name, a list loss a list of weights. It is safe: it states what the code says.
+No fix is offered for a single loss with dict weights (write one loss per output, then list weights).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from keras_loss_lint.rules.base import FixProposal, NodeEdit, Report, RuleContex
 from keras_loss_lint.rules.common import (
     arg_spec,
     expected,
+    is_single_value,
     group_by,
     named_flat_outputs,
     on_versions,
@@ -56,7 +59,7 @@ def check(context: RuleContext) -> Iterator[Report]:
         if found is None or loss is None or weights is None or not unsorted_names(found[2]):
             continue
         mixed = (isinstance(loss.value, Mapping) and isinstance(weights.value, Seq)) or (
-            isinstance(loss.value, Seq) and isinstance(weights.value, Mapping)
+            (isinstance(loss.value, Seq) or is_single_value(loss.value)) and isinstance(weights.value, Mapping)
         )
         if not mixed:
             continue
@@ -89,11 +92,14 @@ def _weight_pairings(names: tuple[str, ...], outcome, meant) -> str:
     """Which loss ends up multiplied by which weight, where that differs from what the code says."""
     meant_weight = dict(zip(meant.loss_from, meant.weight_from))
     parts = []
-    for name, loss, weight in zip(names, outcome.loss_from, outcome.weight_from):
-        if loss is None or meant_weight.get(loss) == weight:
+    for index, (name, loss, weight) in enumerate(zip(names, outcome.loss_from, outcome.weight_from)):
+        if loss is None:
             continue
-        subject = repr(name) if loss == meant.loss_from[names.index(name)] else f"the loss for {_label(loss, names)}"
-        parts.append(f"{subject} would get the weight for {_label(weight, names)}")
+        if loss == meant.loss_from[index]:
+            if weight != meant.weight_from[index]:
+                parts.append(f"{name!r} would get the weight for {_label(weight, names)}")
+        elif meant_weight.get(loss) != weight:
+            parts.append(f"the loss for {_label(loss, names)} would get the weight for {_label(weight, names)}")
     return ", ".join(parts)
 
 
@@ -115,7 +121,7 @@ def _fix(call: CallFacts, names: tuple[str, ...]):
         content = dict_literal(names, value.item_nodes)  # type: ignore[arg-type]
     elif isinstance(value, Mapping) and isinstance(weights.node, cst.Dict) and set(value.keys()) == set(names):
         nodes = [value.get(name).value_node for name in names]  # type: ignore[union-attr]
-        if any(node is None for node in nodes) or not isinstance(loss, Seq):
+        if any(node is None for node in nodes) or not isinstance(loss, Seq) or len(loss.items) != len(names):
             return None
         content = list_literal(nodes)  # type: ignore[arg-type]
     else:

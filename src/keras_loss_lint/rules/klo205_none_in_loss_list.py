@@ -3,8 +3,11 @@ Finds a list `loss` holding `None` before a later loss, for a multi-output Funct
 
 ## Why is this bad?
 `None` is meant to say "this output has no loss", but Keras 3.0-3.4 drop the `None` before pairing,
-so every later loss shifts onto the previous output; 3.5.0 and 3.6.0 silently apply none of the losses
-at all. Only 3.7 and later read the list as written.
+so every later loss shifts onto the previous output. Keras 3.5.0 and 3.6.0 drop the `None` too and
+then use only the first *n - k* positions of the list (*k* the number of `None`s), so the losses after
+it are silently not applied: `[None, "mse"]` trains nothing and `["mae", None, "mse"]` trains only the
+first output (measured on real releases; see docs/conformance.md). Only 3.7 and later read the list as
+written.
 
 ## Example
 ```python
@@ -14,7 +17,7 @@ model.compile(loss=[None, "mse"])  # 3.0-3.4 train `aux` with mse; 3.5-3.6 train
 
 ## Use instead
 ```python
-model.compile(loss={"main": "mse", "aux": None})  # on 3.7+, or use a zero-weighted loss
+model.compile(loss=["mse", "mse"], loss_weights=[0.0, 1.0])  # every release; or put the None last
 ```
 """
 

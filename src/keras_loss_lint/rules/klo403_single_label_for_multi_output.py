@@ -4,7 +4,8 @@ model with several outputs.
 
 ## Why is this bad?
 Keras 2 used the same labels for every output. Keras 3.0-3.6 score only the *first* output and leave
-the others without a loss, silently; 3.7 and later raise.
+the others without a loss, silently; 3.7 and later raise. (A loss list with a single non-`None` entry,
+`loss=["mse", None]`, is the supported way to train one output with one label array: not reported.)
 
 ## Example
 ```python
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from keras_loss_lint.facts.model import Array
+from keras_loss_lint.facts.model import NONE, Array, Seq
 from keras_loss_lint.rules.base import Report, RuleContext, define_rule
 from keras_loss_lint.rules.common import model_label, on_versions
 from keras_loss_lint.versions import LossEra, loss_era
@@ -37,6 +38,8 @@ def check(context: RuleContext) -> Iterator[Report]:
             continue
         if model.kind != "functional" or not model.outputs.all_known() or model.outputs.count < 2:
             continue
+        if _trains_one_output(context, model):
+            continue
         silent = [v for v in versions if loss_era(v) in (LossEra.A, LossEra.B)]
         raising = [v for v in versions if loss_era(v) is LossEra.C]
         effects = []
@@ -49,6 +52,17 @@ def check(context: RuleContext) -> Iterator[Report]:
             f"it, but {'; '.join(effects)}; pass one label array per output"
         )
         yield Report(RULE.code, argument.node, message)
+
+
+def _trains_one_output(context: RuleContext, model) -> bool:
+    """`loss=[x, None]`: one label array is meant for the one output with a loss, and every release
+    pairs it so (keras-team/keras#20477)."""
+    for compile_call in context.facts.calls_on(model, "compile"):
+        loss = compile_call.argument("loss")
+        if loss is not None and isinstance(loss.value, Seq):
+            if sum(1 for item in loss.value.items if item != NONE) == 1:
+                return True
+    return False
 
 
 RULE = define_rule(

@@ -8,11 +8,13 @@ from keras_loss_lint.semantics.scenario import BROADCAST, ArgSpec, Outcome, Outp
 
 def intended(scenario: Scenario) -> Outcome:
     outputs = scenario.outputs
+    labels = _as_written(scenario.y, outputs)
     return Outcome(
         _as_written(scenario.loss, outputs),
         _as_written(scenario.loss_weights, outputs) if scenario.loss is not None else (),
-        _as_written(scenario.y, outputs),
+        labels,
         tuple((label,) if label else () for label in _as_written(scenario.metrics, outputs)),
+        labels,
     )
 
 

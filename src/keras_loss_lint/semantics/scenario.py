@@ -101,6 +101,8 @@ class Outcome:
     weight_from: tuple[str | None, ...] = ()
     label_from: tuple[str | None, ...] = ()
     metrics_from: tuple[tuple[str, ...], ...] = ()
+    # The `y` entry the output's metrics are computed against (3.14.0 differs from the loss's).
+    metric_label_from: tuple[str | None, ...] = ()
     raises: str | None = None
     stage: Stage = "fit"
 

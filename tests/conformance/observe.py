@@ -1,0 +1,98 @@
+"""Run the catalogue in real Keras releases and keep what was observed.
+
+`observe(release)` builds the release's env if needed, feeds every scenario to `runner.py` in one
+process and stores the runner's JSON in `<cache>/results/<release>.json`, which `report.py` reads.
+`observe_many` does that for several releases two at a time (env build and runner are one task, so a
+cold run downloads the next release while the previous one's scenarios run).
+
+Saved results carry a fingerprint of what produced them (runner source, catalogue, env pins);
+`load_saved` ignores results whose fingerprint no longer matches, so a report never mixes catalogues.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Sequence
+
+from . import envs
+from .scenarios import CASES, Case
+from .wire import scenario_to_json
+
+RUNNER = Path(__file__).with_name("runner.py")
+RUNNER_TIMEOUT_S = 900
+
+Json = dict[str, Any]
+
+
+def results_path(release: envs.Release) -> Path:
+    return envs.cache_root() / "results" / f"{release.name}.json"
+
+
+def request_for(cases: Sequence[Case]) -> Json:
+    return {"scenarios": [scenario_to_json(c.name, c.scenario) for c in cases]}
+
+
+def fingerprint(release: envs.Release, cases: Sequence[Case] = CASES) -> str:
+    material = json.dumps([RUNNER.read_text(), request_for(cases), release.pins], sort_keys=True)
+    return hashlib.sha256(material.encode()).hexdigest()[:16]
+
+
+def run_runner(release: envs.Release, cases: Sequence[Case] = CASES) -> Json:
+    """All scenarios in one process: importing Keras and JAX takes seconds, a scenario a fraction."""
+    python = envs.build(release)
+    started = time.monotonic()
+    proc = subprocess.run(
+        [str(python), str(RUNNER)],
+        input=json.dumps(request_for(cases)),
+        capture_output=True,
+        text=True,
+        timeout=RUNNER_TIMEOUT_S,
+        env=envs.runner_environ(release),
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"runner failed in Keras {release.name} ({proc.returncode}):\n{proc.stderr[-4000:]}")
+    report: Json = json.loads(proc.stdout)
+    report["runner_seconds"] = round(time.monotonic() - started, 1)
+    report["release"] = release.name
+    report["fingerprint"] = fingerprint(release, cases)
+    return report
+
+
+def save(report: Json) -> Path:
+    path = results_path(envs.RELEASES_BY_NAME[report["release"]])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=1, sort_keys=True))
+    return path
+
+
+def observe(release: envs.Release) -> Json:
+    report = run_runner(release)
+    save(report)
+    return report
+
+
+def observe_many(releases: Sequence[envs.Release], jobs: int = envs.PARALLEL_BUILDS) -> dict[str, Json | Exception]:
+    """Observe several releases; a release whose env or runner fails maps to its exception."""
+
+    def attempt(release: envs.Release) -> Json | Exception:
+        try:
+            return observe(release)
+        except (envs.EnvUnavailable, RuntimeError, subprocess.TimeoutExpired, ValueError) as error:
+            return error
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        return dict(zip((r.name for r in releases), pool.map(attempt, releases)))
+
+
+def load_saved(release: envs.Release) -> Json | None:
+    """The saved observations of a release, if they came from the current runner and catalogue."""
+    try:
+        report: Json = json.loads(results_path(release).read_text())
+    except (OSError, ValueError):
+        return None
+    return report if report.get("fingerprint") == fingerprint(release) else None
