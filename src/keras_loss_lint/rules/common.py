@@ -27,7 +27,13 @@ from keras_loss_lint.facts.model import (
 )
 from keras_loss_lint.rules.base import RuleContext
 from keras_loss_lint.semantics import ArgSpec, Outcome, OutputsSpec, Scenario, intended, predict
-from keras_loss_lint.versions import describe_range
+from keras_loss_lint.versions import LossEra, describe_range, loss_era
+
+KERAS_3_0_TO_3_4 = frozenset({LossEra.A})
+KERAS_3_5_TO_3_6 = frozenset({LossEra.B})
+KERAS_3_0_TO_3_6 = frozenset({LossEra.A, LossEra.B})
+KERAS_3_5_ON = frozenset({LossEra.B, LossEra.C})
+KERAS_3_7_ON = frozenset({LossEra.C})
 
 LOSS_LIKE = ("loss", "loss_weights", "metrics", "weighted_metrics")
 LABEL_LIKE = ("y", "sample_weight", "validation_y")
@@ -261,6 +267,26 @@ def _entry_label(label: str) -> str:
     if label.isdigit():
         return f"entry {label}"
     return repr(label)
+
+
+def effects_by_era(versions: Sequence[Version], effects: Sequence[tuple[frozenset[LossEra], str]]) -> str:
+    """Join what happens on each era the target includes: each effect's `{versions}` is filled with
+    the targeted releases of its eras, and effects with none of them are left out."""
+    parts = []
+    for eras, text in effects:
+        chosen = [version for version in versions if loss_era(version) in eras]
+        if chosen:
+            parts.append(text.format(versions=on_versions(chosen)))
+    return "; ".join(parts)
+
+
+def dict_arguments(call: CallFacts) -> Iterator[tuple[str, Argument]]:
+    """The dict-valued arguments that address outputs by name: loss-like ones for `compile`, labels
+    for the other methods."""
+    for name in LOSS_LIKE if call.method == "compile" else LABEL_LIKE:
+        argument = call.argument(name)
+        if argument is not None and isinstance(argument.value, Mapping):
+            yield name, argument
 
 
 def code_for(context: RuleContext, node: cst.CSTNode) -> str:

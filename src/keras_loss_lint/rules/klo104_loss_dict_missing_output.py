@@ -35,6 +35,9 @@ from keras_loss_lint.diagnostics import Applicability
 from keras_loss_lint.facts.model import CallFacts, Mapping
 from keras_loss_lint.rules.base import FixProposal, NodeEdit, Report, RuleContext, define_rule
 from keras_loss_lint.rules.common import (
+    KERAS_3_0_TO_3_4,
+    KERAS_3_5_ON,
+    effects_by_era,
     expected_names,
     is_none,
     mapping,
@@ -43,7 +46,7 @@ from keras_loss_lint.rules.common import (
     on_versions,
     quote,
 )
-from keras_loss_lint.versions import LossEra, loss_era
+from keras_loss_lint.versions import loss_era
 
 
 def check(context: RuleContext) -> Iterator[Report]:
@@ -64,17 +67,17 @@ def check(context: RuleContext) -> Iterator[Report]:
 
 
 def _missing_loss(call: CallFacts, loss: Mapping, missing: list[str], versions: tuple[Version, ...]) -> Report:
-    silent = [v for v in versions if loss_era(v) is LossEra.A]
-    raising = [v for v in versions if loss_era(v) in (LossEra.B, LossEra.C)]
-    effects = []
-    if silent:
-        effects.append(f"on {on_versions(silent)} they silently get no loss")
-    if raising:
-        effects.append(f"on {on_versions(raising)} the first fit() raises")
+    effects = effects_by_era(
+        versions,
+        [
+            (KERAS_3_0_TO_3_4, "on {versions} they silently get no loss"),
+            (KERAS_3_5_ON, "on {versions} the first fit() raises"),
+        ],
+    )
     message = (
         f"`loss` dict has no entry for output(s) {quote(missing)} of {model_label(call)} "
         f"(outputs: {expected_names(call.model)}): "
-        f"{'; '.join(effects)}; add {quote(missing)} with None if they should have no loss"
+        f"{effects}; add {quote(missing)} with None if they should have no loss"
     )
     return Report(RULE.code, call.arguments["loss"].node, message, _add_none_fix(loss, missing))
 
@@ -87,7 +90,7 @@ def _missing_weights(
         return  # a key that names no output is KLO102's finding
     with_loss = [name for name in names if not is_none(loss.get(name).value)]  # type: ignore[union-attr]
     missing = [name for name in with_loss if name not in weights.keys()]
-    raising = [v for v in versions if loss_era(v) in (LossEra.B, LossEra.C)]
+    raising = [v for v in versions if loss_era(v) in KERAS_3_5_ON]
     if not missing or not raising:
         return
     message = (

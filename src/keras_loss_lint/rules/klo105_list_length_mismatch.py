@@ -24,8 +24,13 @@ from typing import Iterator
 
 from keras_loss_lint.facts.model import CallFacts, Mapping, Seq
 from keras_loss_lint.rules.base import Report, RuleContext, define_rule
-from keras_loss_lint.rules.common import expected_names, model_label, on_versions
-from keras_loss_lint.versions import LossEra, loss_era
+from keras_loss_lint.rules.common import (
+    KERAS_3_0_TO_3_6,
+    KERAS_3_7_ON,
+    effects_by_era,
+    expected_names,
+    model_label,
+)
 
 
 def check(context: RuleContext) -> Iterator[Report]:
@@ -66,14 +71,14 @@ def _message(call: CallFacts, name: str, length: int, count: int, versions) -> s
     outputs = expected_names(call.model)
     base = f"`{name}` list has {length} entries but {model_label(call)} has {count} outputs ({outputs})"
     if name == "loss" and length < count:
-        silent = [v for v in versions if loss_era(v) is LossEra.C]
-        raising = [v for v in versions if loss_era(v) in (LossEra.A, LossEra.B)]
-        parts = []
-        if raising:
-            parts.append(f"{on_versions(raising)} raise at the first fit()")
-        if silent:
-            parts.append(f"on {on_versions(silent)} the last {count - length} output(s) silently get no loss")
-        return f"{base}: {'; '.join(parts)}; give one entry per output (None for no loss)"
+        effects = effects_by_era(
+            versions,
+            [
+                (KERAS_3_0_TO_3_6, "{versions} raise at the first fit()"),
+                (KERAS_3_7_ON, f"on {{versions}} the last {count - length} output(s) silently get no loss"),
+            ],
+        )
+        return f"{base}: {effects}; give one entry per output (None for no loss)"
     return f"{base}: Keras raises at the first fit(); give one entry per output"
 
 

@@ -26,9 +26,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from keras_loss_lint.facts.model import Mapping
 from keras_loss_lint.rules.base import Report, RuleContext, define_rule
-from keras_loss_lint.rules.common import LABEL_LIKE, LOSS_LIKE, flat_outputs
+from keras_loss_lint.rules.common import dict_arguments, flat_outputs
 
 
 def check(context: RuleContext) -> Iterator[Report]:
@@ -39,11 +38,8 @@ def check(context: RuleContext) -> Iterator[Report]:
         duplicates = _duplicates(found[1].leaves)
         if not duplicates:
             continue
-        names = LOSS_LIKE if call.method == "compile" else LABEL_LIKE
-        for name in names:
-            argument = call.argument(name)
-            if argument is not None and isinstance(argument.value, Mapping):
-                yield Report(RULE.code, argument.node, _message(name, duplicates))
+        for name, argument in dict_arguments(call):
+            yield Report(RULE.code, argument.node, _message(name, duplicates))
 
 
 def _duplicates(leaves) -> list[tuple[str, list[int]]]:

@@ -26,9 +26,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from keras_loss_lint.facts.model import Mapping
 from keras_loss_lint.rules.base import Report, RuleContext, define_rule
-from keras_loss_lint.rules.common import LABEL_LIKE, LOSS_LIKE, flat_outputs
+from keras_loss_lint.rules.common import dict_arguments, flat_outputs
 
 
 def check(context: RuleContext) -> Iterator[Report]:
@@ -39,10 +38,8 @@ def check(context: RuleContext) -> Iterator[Report]:
         unnamed = [(i, leaf) for i, leaf in enumerate(found[1].leaves) if leaf.is_unnamed]
         if not unnamed:
             continue
-        for name in LOSS_LIKE if call.method == "compile" else LABEL_LIKE:
-            argument = call.argument(name)
-            if argument is not None and isinstance(argument.value, Mapping):
-                yield Report(RULE.code, argument.node, _message(name, unnamed))
+        for name, argument in dict_arguments(call):
+            yield Report(RULE.code, argument.node, _message(name, unnamed))
 
 
 def _message(argument_name: str, unnamed) -> str:

@@ -22,7 +22,7 @@ from typing import Iterator
 
 from keras_loss_lint.facts.model import Mapping
 from keras_loss_lint.rules.base import Report, RuleContext, define_rule
-from keras_loss_lint.rules.common import LABEL_LIKE, LOSS_LIKE, looks_auto_generated, model_label
+from keras_loss_lint.rules.common import dict_arguments, looks_auto_generated, model_label
 
 
 def check(context: RuleContext) -> Iterator[Report]:
@@ -34,10 +34,8 @@ def check(context: RuleContext) -> Iterator[Report]:
         keys = set(model.outputs.keys()) if model.outputs.kind == "dict" else set()
         if not any(leaf.is_unnamed for leaf in model.outputs.leaves):
             continue
-        for name in LOSS_LIKE if call.method == "compile" else LABEL_LIKE:
-            argument = call.argument(name)
-            if argument is None or not isinstance(argument.value, Mapping):
-                continue
+        for name, argument in dict_arguments(call):
+            assert isinstance(argument.value, Mapping)
             for entry in argument.value.entries:
                 if entry.key in explicit or entry.key in keys or not looks_auto_generated(entry.key):
                     continue

@@ -25,8 +25,7 @@ from typing import Iterator
 
 from keras_loss_lint.facts.model import NONE, Array, Seq
 from keras_loss_lint.rules.base import Report, RuleContext, define_rule
-from keras_loss_lint.rules.common import model_label, on_versions
-from keras_loss_lint.versions import LossEra, loss_era
+from keras_loss_lint.rules.common import KERAS_3_0_TO_3_6, KERAS_3_7_ON, effects_by_era, model_label
 
 
 def check(context: RuleContext) -> Iterator[Report]:
@@ -40,16 +39,13 @@ def check(context: RuleContext) -> Iterator[Report]:
             continue
         if _trains_one_output(context, model):
             continue
-        silent = [v for v in versions if loss_era(v) in (LossEra.A, LossEra.B)]
-        raising = [v for v in versions if loss_era(v) is LossEra.C]
-        effects = []
-        if silent:
-            effects.append(f"on {on_versions(silent)} only the first output is trained")
-        if raising:
-            effects.append(f"{on_versions(raising)} raise")
+        effects = effects_by_era(
+            versions,
+            [(KERAS_3_0_TO_3_6, "on {versions} only the first output is trained"), (KERAS_3_7_ON, "{versions} raise")],
+        )
         message = (
             f"one label array for {model_label(call)} with {model.outputs.count} outputs: Keras 2 broadcast "
-            f"it, but {'; '.join(effects)}; pass one label array per output"
+            f"it, but {effects}; pass one label array per output"
         )
         yield Report(RULE.code, argument.node, message)
 
