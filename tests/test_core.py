@@ -101,3 +101,32 @@ def test_parse_errors_are_results_not_exceptions() -> None:
     assert result.error is not None and "syntax error" in result.error
     assert not has_candidate("print('hello')")
     assert lint_source("print('keras')").diagnostics == ()
+
+
+def test_noqa_lines_are_pythons_lines_not_splitlines() -> None:
+    source = with_noqa("  # noqa: KLO201").replace("import keras\n", "import keras\n# part\x0ctwo \u2028 three\n", 1)
+    assert codes(source) == ["KLO402"]
+
+
+def test_too_large_module_is_refused_promptly() -> None:
+    from keras_loss_lint.core import MAX_ANALYSED_CHARACTERS
+
+    source = with_noqa("") + "x = 1\n" * (MAX_ANALYSED_CHARACTERS // 6 + 1)
+    result = lint_source(source)
+    assert result.diagnostics == () and result.error is not None and "too large" in result.error
+
+
+def test_calls_through_a_bound_method_alias() -> None:
+    source = textwrap.dedent(
+        """\
+        import keras
+        inp = keras.Input(shape=(4,))
+        outputs = []
+        add = outputs.append
+        add(keras.layers.Dense(1, name="b")(inp))
+        add(keras.layers.Dense(1, name="a")(inp))
+        model = keras.Model(inp, outputs)
+        model.compile(loss={"b": "mse", "a": "mae"})
+        """
+    )
+    assert lint_source(source).diagnostics == ()  # the list is not followed through the alias

@@ -8,7 +8,7 @@ import libcst as cst
 
 from keras_loss_lint.diagnostics import Diagnostic, Edit, Fix, LintResult, Span
 from keras_loss_lint.facts import extract_facts
-from keras_loss_lint.noqa import NoqaIndex, file_is_exempt
+from keras_loss_lint.noqa import NoqaIndex, file_is_exempt, split_lines
 from keras_loss_lint.positions import locate
 from keras_loss_lint.precheck import has_candidate
 from keras_loss_lint.rules.base import FixProposal, Report, RuleContext
@@ -17,6 +17,11 @@ from keras_loss_lint.settings import DEFAULT_SETTINGS, Settings
 
 __all__ = ["has_candidate", "lint_module", "lint_source"]
 
+# Parsing is linear but LibCST's tree costs ~1 KB per source character: a 10 MB module takes minutes
+# and gigabytes. Training scripts are a few hundred KB at most.
+MAX_ANALYSED_MB = 2
+MAX_ANALYSED_CHARACTERS = MAX_ANALYSED_MB * 1_000_000
+
 
 def lint_source(
     source: str, path: str | None = None, settings: Settings = DEFAULT_SETTINGS
@@ -24,6 +29,9 @@ def lint_source(
     """Lint one module's text. Never raises on user input: a parse failure is `LintResult.error`."""
     if not has_candidate(source):
         return LintResult()
+    if len(source) > MAX_ANALYSED_CHARACTERS:
+        size = len(source.encode("utf-8", "surrogatepass")) / 1_000_000
+        return LintResult(error=f"too large to analyse ({size:.1f} MB; the limit is {MAX_ANALYSED_MB} MB)")
     try:
         module = cst.parse_module(source)
     except (cst.ParserSyntaxError, RecursionError, MemoryError, ValueError) as error:
@@ -61,8 +69,7 @@ def _to_result(
     ordered = sorted(diagnostics, key=Diagnostic.sort_key)
     if not settings.honour_noqa:
         return LintResult(tuple(ordered))
-    lines = source.splitlines()
-    if file_is_exempt(lines):
+    if file_is_exempt(split_lines(source)):
         return LintResult((), noqa_suppressed=tuple(ordered))
     noqa = NoqaIndex(source)
     kept = [d for d in ordered if not noqa.suppresses(d.line, d.code)]

@@ -20,6 +20,7 @@ NOQA_INLINE = re.compile(
 )
 NOQA_FILE = re.compile(r"\s*# flake8[:=]\s*noqa", re.IGNORECASE)
 CODE_SEPARATOR = re.compile(r"[,\s]")
+_LINE_END = re.compile(r"(\r\n|\r|\n)")
 
 
 @lru_cache(maxsize=4096)
@@ -56,7 +57,8 @@ class NoqaIndex:
     """Maps a line number to the text flake8 would search for `# noqa` (built only when needed)."""
 
     def __init__(self, source: str) -> None:
-        self._lines = source.splitlines(keepends=True)
+        # Python's line breaks, not str.splitlines(), which also breaks at form feeds and U+2028.
+        self._lines = split_lines(source)
         self._ranges: dict[int, tuple[int, int]] | None = None
 
     def text_for(self, line: int) -> str:
@@ -67,6 +69,14 @@ class NoqaIndex:
 
     def suppresses(self, line: int, code: str) -> bool:
         return suppresses(self.text_for(line), code)
+
+
+def split_lines(source: str) -> list[str]:
+    """The lines of `source` as Python, flake8 and LibCST count them (ends kept)."""
+    lines = _LINE_END.split(source)
+    # re.split with a group alternates text and separators: glue each line to its separator.
+    joined = [text + ending for text, ending in zip(lines[::2], lines[1::2] + [""])]
+    return joined if joined[-1] else joined[:-1]
 
 
 def _multiline_token_ranges(lines: list[str]) -> dict[int, tuple[int, int]]:

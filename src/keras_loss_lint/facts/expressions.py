@@ -485,13 +485,19 @@ class ExpressionEvaluator:
             return keras_calls.call_super(self, method.owner, method.name, arguments, node)
         result, mutated = builtins_model.call_method(method.owner, method.name, arguments)
         if mutated is not None:
-            self._rebind_mutated(node, mutated, frame)
+            self._rebind_mutated(node, method.owner, mutated, frame)
         return result
 
-    def _rebind_mutated(self, node: cst.Call, mutated: Value, frame: Frame) -> None:
-        """`x.append(...)`: bind the new value to `x`; other names for the old object go unknown."""
+    def _rebind_mutated(self, node: cst.Call, old: Value, mutated: Value, frame: Frame) -> None:
+        """`x.append(...)`: bind the new value to `x`; other names for the old object go unknown.
+
+        A call through an alias (`add = x.append; add(...)`) names no receiver: every name for the
+        old object goes unknown then.
+        """
         func = node.func
-        assert isinstance(func, cst.Attribute)
+        if not isinstance(func, cst.Attribute):
+            _forget_aliases(frame, old, keep="")
+            return
         receiver = func.value
         if isinstance(receiver, cst.Name):
             old = frame.lookup(receiver.value)
