@@ -23,7 +23,9 @@ model.compile(loss=["mse", "mae"])  # a list in output order means the same on e
 ## Fix safety
 The fix rewrites the dict (and a dict `loss_weights` beside it) as lists in output order. It is safe
 when every output is named, the names are distinct and no value is `None` (a `None` in a list
-misbehaves on 3.0-3.6, see KLO205); otherwise no fix is offered.
+misbehaves on 3.0-3.6, see KLO205); otherwise no fix is offered. It applies to a dict written in the
+`compile()` call itself: a dict held in a variable may be used elsewhere, and a dict with comments
+inside would lose them, so those are reported without a fix.
 """
 
 from __future__ import annotations

@@ -28,7 +28,15 @@ from typing import Iterator
 from keras_loss_lint.facts.model import NONE as _NONE
 from keras_loss_lint.facts.model import Seq
 from keras_loss_lint.rules.base import Report, RuleContext, define_rule
-from keras_loss_lint.rules.common import arg_spec, flat_outputs, group_by, on_versions, outcomes
+from keras_loss_lint.rules.common import (
+    arg_spec,
+    describe_pairings,
+    expected,
+    flat_outputs,
+    group_by,
+    on_versions,
+    outcomes,
+)
 from keras_loss_lint.semantics import OutputsSpec, Scenario
 
 
@@ -47,23 +55,20 @@ def check(context: RuleContext) -> Iterator[Report]:
             continue
         nodes = argument.value.item_nodes
         node = nodes[nones[0]] if nodes is not None else argument.node
-        yield Report(RULE.code, node, _message(found[1].count, argument.value, versions))
+        names = tuple(leaf.name or f"output {i}" for i, leaf in enumerate(found[1].leaves))
+        yield Report(RULE.code, node, _message(names, argument.value, versions))
 
 
-def _message(count: int, loss: Seq, versions) -> str:
-    names = tuple(f"output {i}" for i in range(count))
+def _message(names: tuple[str, ...], loss: Seq, versions) -> str:
     scenario = Scenario(OutputsSpec("list", names), loss=arg_spec(loss))
+    meant = expected(scenario).loss_from
     effects = []
     for outcome, on in group_by(outcomes(versions, scenario)).items():
         if all(entry is None for entry in outcome.loss_from):
             effects.append(f"on {on_versions(on)} no loss is applied at all")
-        else:
-            moved = [
-                f"output {i} gets entry {entry}"
-                for i, entry in enumerate(outcome.loss_from)
-                if entry not in (None, str(i))
-            ]
-            effects.append(f"on {on_versions(on)} the None is dropped and the later losses shift ({', '.join(moved)})")
+        elif outcome.loss_from != meant:
+            changes = describe_pairings(names, outcome.loss_from, meant, "loss")
+            effects.append(f"on {on_versions(on)} the None is dropped and {changes}")
     return f"`None` in a list `loss` before a later loss: {'; '.join(effects)}"
 
 
