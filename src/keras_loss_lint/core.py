@@ -41,7 +41,7 @@ def lint_source(
 
 def lint_module(module: cst.Module, source: str, settings: Settings) -> LintResult:
     try:
-        facts = extract_facts(module)
+        facts = extract_facts(module, source)
     except RecursionError:
         return LintResult(error="too deeply nested to analyse")
     context = RuleContext(facts, settings.target)

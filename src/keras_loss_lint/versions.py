@@ -113,12 +113,18 @@ class TargetVersions:
         return cls(matching, source, text.strip())
 
     def matching(self, affected: SpecifierSet) -> tuple[Version, ...]:
-        return tuple(v for v in self.versions if affected.contains(v, prereleases=True))
+        return _matching(self.versions, affected)
 
     def describe(self) -> str:
         if self.versions == CANDIDATES:
             return "every known Keras version"
         return describe_versions(self.versions)
+
+
+@lru_cache(maxsize=1024)
+def _matching(versions: tuple[Version, ...], affected: SpecifierSet) -> tuple[Version, ...]:
+    """Cached: every rule asks this for every file, with the same few targets."""
+    return tuple(v for v in versions if affected.contains(v, prereleases=True))
 
 
 def _exact_pins(specifier: SpecifierSet) -> tuple[Version, ...]:

@@ -93,6 +93,7 @@ class ExpressionEvaluator:
         self.call_stack: list[cst.FunctionDef] = []
         self.instance_stack: list[tuple[InstanceValue, object]] = []
         self._generators: dict[cst.FunctionDef, bool] = {}
+        self.module_mentions: dict[str, bool] = {}
 
     # Provided by the statement half.
     def tick(self, cost: int = 1) -> None:  # pragma: no cover - overridden
@@ -463,6 +464,8 @@ class ExpressionEvaluator:
     def _is_generator(self, node: cst.FunctionDef) -> bool:
         """Read from the body's text: a `yield` elsewhere (a string, a nested def) only makes the
         function's result unknown, which loses precision but never invents a value."""
+        if not self.module_mentions["yield"]:
+            return False
         known = self._generators.get(node)
         if known is None:
             known = self._generators[node] = "yield" in self.text_of(node.body)

@@ -40,9 +40,12 @@ class BudgetExceeded(Exception):
 
 
 class Interpreter(ExpressionEvaluator):
-    def __init__(self, module: cst.Module, budget: int = 400_000) -> None:
+    def __init__(self, module: cst.Module, source: Optional[str] = None, budget: int = 400_000) -> None:
         super().__init__()
         self.module = module
+        text = source if source is not None else module.code
+        # Words whose absence from the whole module settles per-node questions without reading nodes.
+        self.module_mentions = {word: word in text for word in ("yield", "break", "continue")}
         self.facts = ModuleFacts(module)
         self.budget = budget
         self._pending: dict[cst.FunctionDef, FunctionValue] = {}
@@ -251,6 +254,8 @@ class Interpreter(ExpressionEvaluator):
         Read from the body's text: a `break` in a string or a nested loop only makes the loop count
         as unknown, which loses precision but never invents a value.
         """
+        if not (self.module_mentions["break"] or self.module_mentions["continue"]):
+            return False
         known = self._loops_that_break.get(node)
         if known is None:
             text = self.text_of(node.body)
