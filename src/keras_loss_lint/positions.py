@@ -22,6 +22,10 @@ from keras_loss_lint.diagnostics import Position, Span
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
+class _AllFound(Exception):
+    """Raised once every wanted node has its span: the rest of the module need not be generated."""
+
+
 class _OffsetState(CodegenState):
     """Code generation that tracks the character offset and the spans of wanted nodes only."""
 
@@ -54,6 +58,11 @@ class _OffsetState(CodegenState):
         if node in self.wanted:
             start = self._starts[node].pop()
             self.spans.setdefault(node, (start, self.offset))
+            self._stop_when_complete()
+
+    def _stop_when_complete(self) -> None:
+        if len(self.spans) == len(self.wanted) and not any(self._starts.values()):
+            raise _AllFound
 
     @contextmanager
     def record_syntactic_position(
@@ -69,13 +78,17 @@ class _OffsetState(CodegenState):
         finally:
             if node in self.wanted and node not in self.spans:
                 self.spans[node] = (start, self.offset)
+                # Stopping here would skip the closing parentheses: after_codegen stops instead.
 
 
 def locate(module: cst.Module, source: str, nodes: Collection[cst.CSTNode]) -> dict[cst.CSTNode, Span]:
     """Spans (1-based lines, 0-based character columns) of `nodes` in `source`, parsed as `module`."""
     wanted = set(nodes)
     state = _OffsetState(module, wanted)
-    module._codegen(state)
+    try:
+        module._codegen(state)
+    except _AllFound:
+        pass
     line_starts = [0] + [match.end() for match in _LINE_BREAK.finditer(source)]
     return {
         node: Span(_position(start, line_starts), _position(end, line_starts))
