@@ -61,8 +61,10 @@ class KerasLossLintPlugin:
             return
         try:
             diagnostics = self._lint(source)
-        except Exception:  # noqa: BLE001 - one file's bug must not stop the user's whole flake8 run
-            LOG.warning("keras-loss-lint: internal error on %s", self._filename, exc_info=True)
+        except Exception as error:  # noqa: BLE001 - one file's bug must not stop the user's whole flake8 run
+            # One line, no traceback: logging's last-resort handler prints warnings on stderr as they are.
+            LOG.warning("keras-loss-lint: internal error on %s: %s: %s", self._filename, type(error).__name__, error)
+            LOG.debug("keras-loss-lint: traceback", exc_info=True)
             return
         for diagnostic in diagnostics:
             yield diagnostic.line, diagnostic.column, f"{diagnostic.code} {diagnostic.message}", type(self)
