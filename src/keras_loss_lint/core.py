@@ -40,15 +40,17 @@ def lint_source(
 
 
 def lint_module(module: cst.Module, source: str, settings: Settings) -> LintResult:
+    # LibCST walks its trees recursively (extraction, code generation for positions): an expression
+    # nested thousands deep that Python itself accepts can exhaust the stack anywhere in here.
     try:
         facts = extract_facts(module, source)
+        context = RuleContext(facts, settings.target)
+        reports = list(_run_rules(context, settings))
+        if not reports:
+            return LintResult()
+        return _to_result(module, source, reports, settings)
     except RecursionError:
         return LintResult(error="too deeply nested to analyse")
-    context = RuleContext(facts, settings.target)
-    reports = list(_run_rules(context, settings))
-    if not reports:
-        return LintResult()
-    return _to_result(module, source, reports, settings)
 
 
 def _run_rules(context: RuleContext, settings: Settings) -> Iterable[Report]:

@@ -1,0 +1,39 @@
+"""The floor for the CLI: read every Python file under the given directories and `libcst.parse_module`
+the ones the linter must parse, nothing else.
+
+The selection repeats keras_loss_lint.core.has_candidate (a file without "keras" and a
+compile/fit/evaluate/train_on_batch/test_on_batch word is never parsed) without importing the package,
+so this process pays only for Python, libcst and the parses.
+
+    python benchmarks/bare_parse.py DIR [DIR ...]
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import libcst
+
+CANDIDATE_CALL = re.compile(r"\b(?:compile|fit|evaluate|train_on_batch|test_on_batch)\b")
+
+
+def needs_parse(text: str) -> bool:
+    return "keras" in text and CANDIDATE_CALL.search(text) is not None
+
+
+def main(roots: list[str]) -> int:
+    parsed = 0
+    for root in roots:
+        for path in sorted(Path(root).rglob("*.py")):
+            text = path.read_bytes().decode("utf-8")
+            if needs_parse(text):
+                libcst.parse_module(text)
+                parsed += 1
+    print(f"parsed {parsed} files")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
