@@ -87,7 +87,9 @@ def _walk(top: Path, resolver: ConfigResolver, gitignore: GitIgnore) -> Iterator
                 continue
             if is_dir:
                 subdirectories.append(path)
-            elif is_source_file(path) and _is_file(entry):
+            elif is_source_file(path) and (_is_file(entry) or entry.is_symlink()):
+                # A broken or looping link is yielded too: reading it gives the user a one-line error
+                # (as flake8's E902) instead of a file that silently goes unchecked.
                 yield path
         stack.extend(sorted(subdirectories, reverse=True))
 

@@ -128,17 +128,7 @@ CASES = [
     Case("markdown_only.ipynb", _write("markdown_only.ipynb", MARKDOWN_ONLY), "silent", "skip"),
     Case("finding.ipynb", _write("finding.ipynb", WITH_FINDING), "finding", "skip"),
 ]
-SILENT_ABOUT_BROKEN_LINKS = pytest.mark.xfail(
-    strict=True,
-    reason="the CLI skips a broken or looping symlink met while walking a directory without a word; "
-    "docs/cli.md: a file that cannot be read gives `path: error: reason` (flake8 reports E902)",
-)
-CLI_CASES = [
-    pytest.param(case, id=case.name, marks=SILENT_ABOUT_BROKEN_LINKS)
-    if case.name in ("dangling.py", "loop.py")
-    else pytest.param(case, id=case.name)
-    for case in CASES
-]
+CLI_CASES = [pytest.param(case, id=case.name) for case in CASES]
 
 
 @pytest.fixture(scope="module")
