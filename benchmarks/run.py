@@ -502,6 +502,31 @@ def _version(distribution: str) -> str:
         return "?"
 
 
+def _burn(count: int) -> int:
+    total = 0
+    for number in range(count):
+        total += number
+    return total
+
+
+def parallel_capacity(processes: int) -> float:
+    """How much faster `processes` CPU-bound processes finish than one doing their work in turn: on a
+    shared or oversubscribed machine this is well below `processes`, and a pooled run cannot beat it."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    work = [10_000_000] * processes
+    start = time.perf_counter()
+    for count in work:
+        _burn(count)
+    serial = time.perf_counter() - start
+    with ProcessPoolExecutor(processes) as pool:
+        list(pool.map(_burn, [1000] * processes))  # start the workers before timing
+        start = time.perf_counter()
+        list(pool.map(_burn, work))
+        parallel = time.perf_counter() - start
+    return serial / parallel
+
+
 def environment() -> str:
     import flake8
 
@@ -516,7 +541,8 @@ def environment() -> str:
         f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; keras-loss-lint {__version__} ({commit or 'no git'}); "
         f"Python {platform.python_version()}; libcst {_version('libcst')}; "
         f"flake8 {flake8.__version__}; {platform.system()} {platform.machine()}, {os.cpu_count()} CPUs; "
-        f"load average at start {load}.\n\n"
+        f"load average at start {load}; {os.cpu_count()} CPU-bound processes ran "
+        f"{parallel_capacity(os.cpu_count() or 1):.2f}x faster than one (the ceiling for any pooled run).\n\n"
         f"Reproduce: `{shlex.join([Path(PY).name, 'benchmarks/run.py', *sys.argv[1:]])}`"
     )
 
