@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from typing import Literal, Optional, Union
+from typing import Literal, Optional
 
 import libcst as cst
 
@@ -293,6 +293,3 @@ class ModuleFacts:
             for call in self.calls
             if call.model is model and (method is None or call.method == method)
         ]
-
-
-AnyValue = Union[Value]

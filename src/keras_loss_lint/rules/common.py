@@ -12,7 +12,6 @@ import libcst as cst
 from packaging.version import Version
 
 from keras_loss_lint.facts.model import (
-    UNKNOWN,
     Argument,
     CallFacts,
     Const,
@@ -25,8 +24,7 @@ from keras_loss_lint.facts.model import (
     Seq,
     Value,
 )
-from keras_loss_lint.rules.base import RuleContext
-from keras_loss_lint.semantics import ArgSpec, Outcome, OutputsSpec, Scenario, intended, predict
+from keras_loss_lint.semantics import ArgSpec, Outcome, Scenario, intended, predict
 from keras_loss_lint.versions import LossEra, describe_range, loss_era
 
 KERAS_3_0_TO_3_4 = frozenset({LossEra.A})
@@ -63,10 +61,6 @@ _AUTO_NAME = re.compile(r"^(?P<prefix>[a-z][a-z0-9_]*?)(?:_(?P<number>\d+))?$")
 
 def mapping(argument: Optional[Argument]) -> Optional[Mapping]:
     return argument.value if argument is not None and isinstance(argument.value, Mapping) else None
-
-
-def sequence(argument: Optional[Argument]) -> Optional[Seq]:
-    return argument.value if argument is not None and isinstance(argument.value, Seq) else None
 
 
 def is_none(value: Value) -> bool:
@@ -123,19 +117,6 @@ def dict_outputs(call: CallFacts) -> Optional[Outputs]:
     if model.kind == "functional" and not model.outputs.all_known():
         return None
     return model.outputs
-
-
-def outputs_spec(model: ModelFacts) -> Optional[OutputsSpec]:
-    outputs = model.outputs
-    if outputs.kind == "dict":
-        names = tuple(leaf.name or leaf.key or "" for leaf in outputs.leaves)
-        kind = "functional" if model.kind == "functional" else "subclassed"
-        return OutputsSpec("dict", names, outputs.keys(), kind)  # type: ignore[arg-type]
-    if model.kind != "functional" or outputs.kind not in ("list", "tuple", "single"):
-        return None
-    if not outputs.all_named():
-        return None
-    return OutputsSpec(outputs.kind, tuple(leaf.name for leaf in outputs.leaves))  # type: ignore[arg-type, misc]
 
 
 def looks_auto_generated(key: str) -> bool:
@@ -287,11 +268,3 @@ def dict_arguments(call: CallFacts) -> Iterator[tuple[str, Argument]]:
         argument = call.argument(name)
         if argument is not None and isinstance(argument.value, Mapping):
             yield name, argument
-
-
-def code_for(context: RuleContext, node: cst.CSTNode) -> str:
-    module = context.facts.module
-    return module.code_for_node(node) if module is not None else ""
-
-
-__all__ = ["UNKNOWN"]
