@@ -1,7 +1,7 @@
 """The floor for the CLI: read every Python file under the given directories and `libcst.parse_module`
 the ones the linter must parse, nothing else.
 
-The selection repeats keras_loss_lint.core.has_candidate (a file without "keras" and a
+The selection repeats keras_loss_lint.core.lint.has_candidate (a file without "keras" and a
 compile/fit/evaluate/train_on_batch/test_on_batch word is never parsed) without importing the package,
 so this process pays only for Python, libcst and the parses.
 

@@ -206,7 +206,7 @@ def stdlib_subset(limit: int, out_dir: Path) -> int:
 
 
 def cli_command(*args: str) -> list[str]:
-    return [PY, "-m", "keras_loss_lint.cli", *args]
+    return [PY, "-m", "keras_loss_lint.faces.cli", *args]
 
 
 def cli_help() -> str:
@@ -277,7 +277,7 @@ class Corpus:
 def make_corpus(work: Path, count: int, seed: int) -> Corpus:
     root = work / "corpus"
     paths = corpus.generate(root, count, seed)
-    from keras_loss_lint.core import has_candidate
+    from keras_loss_lint.core.lint import has_candidate
 
     texts = [p.read_text(encoding="utf-8") for p in paths]
     return Corpus(root, len(paths), sum(map(has_candidate, texts)), sum(map(len, texts)) / 1e6)
@@ -378,7 +378,7 @@ def bench_in_process(report: Report, data: Corpus, repeat: int) -> bool:
     Returns whether lint over parse exceeds the CLI target."""
     import libcst
 
-    from keras_loss_lint.core import has_candidate, lint_source
+    from keras_loss_lint.core.lint import has_candidate, lint_source
 
     texts = [p.read_text(encoding="utf-8") for p in sorted(data.root.rglob("*.py"))]
     texts = [t for t in texts if has_candidate(t)]
@@ -415,10 +415,10 @@ def _stage_split(texts: list[str]) -> list[str]:
     when the core no longer has them."""
     import libcst
 
-    import keras_loss_lint.core as core
-    from keras_loss_lint.facts import extract_facts
+    import keras_loss_lint.core.lint as core
+    from keras_loss_lint.analysis import extract_facts
     from keras_loss_lint.rules.base import RuleContext
-    from keras_loss_lint.settings import DEFAULT_SETTINGS
+    from keras_loss_lint.project.settings import DEFAULT_SETTINGS
 
     run_rules, to_result = getattr(core, "_run_rules", None), getattr(core, "_to_result", None)
     if run_rules is None or to_result is None:
@@ -459,7 +459,7 @@ def _total(function: Callable[[str], object], texts: list[str]) -> float:
 
 def profile_lint(report: Report, data: Corpus, limit: int = 150) -> None:
     """Where lint_source spends its time, for the report when the CLI target is missed."""
-    from keras_loss_lint.core import has_candidate, lint_source
+    from keras_loss_lint.core.lint import has_candidate, lint_source
 
     texts = [p.read_text(encoding="utf-8") for p in sorted(data.root.rglob("*.py"))]
     texts = [t for t in texts if has_candidate(t)][:limit]

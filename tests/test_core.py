@@ -7,10 +7,10 @@ import textwrap
 import pytest
 from packaging.version import Version
 
-from keras_loss_lint.core import has_candidate, lint_source
-from keras_loss_lint.noqa import NoqaIndex, file_is_exempt, parse_noqa
-from keras_loss_lint.settings import Selection, Settings
-from keras_loss_lint.versions import InvalidKerasVersion, TargetVersions, describe_versions
+from keras_loss_lint.core.lint import has_candidate, lint_source
+from keras_loss_lint.core.noqa import NoqaIndex, file_is_exempt, parse_noqa
+from keras_loss_lint.project.settings import Selection, Settings
+from keras_loss_lint.keras.versions import InvalidKerasVersion, TargetVersions, describe_versions
 
 BUGGY = textwrap.dedent(
     """\
@@ -48,9 +48,30 @@ def test_noqa_like_flake8(comment: str, expected: list[str]) -> None:
     assert codes(with_noqa(comment)) == expected
 
 
-def test_file_level_noqa() -> None:
-    assert codes("# flake8: noqa\n" + with_noqa("")) == []
-    assert file_is_exempt(["# flake8: noqa\n"]) and not file_is_exempt(["# flake8: noqa: E1\n"])
+@pytest.mark.parametrize("directive", ["# flake8: noqa", "# ruff: noqa", "# keras-loss-lint: noqa", "#RUFF:NOQA"])
+def test_file_level_noqa_silences_the_file(directive: str) -> None:
+    assert codes(directive + "\n" + with_noqa("")) == []
+    assert file_is_exempt([directive + "\n"])
+
+
+@pytest.mark.parametrize(
+    "directive",
+    ["# flake8: noqa: KLO201", "# ruff: noqa: KLO201", "# keras-loss-lint: noqa: KLO2", "# ruff: noqa:KLO201,E501"],
+)
+def test_file_level_noqa_with_codes_silences_those_codes(directive: str) -> None:
+    assert codes(directive + "\n" + with_noqa("")) == ["KLO402"]
+    assert not file_is_exempt([directive + "\n"])
+
+
+def test_a_file_level_directive_after_code_is_not_one() -> None:
+    assert codes(with_noqa("") + "x = 1  # ruff: noqa\n") == ["KLO201", "KLO402"]
+
+
+def test_under_flake8_only_the_spellings_flake8_does_not_know_are_applied() -> None:
+    raw = Settings(honour_noqa=False)
+    for directive, expected in [("# flake8: noqa", ["KLO201", "KLO402"]), ("# ruff: noqa: KLO201", ["KLO402"])]:
+        result = lint_source(directive + "\n" + with_noqa(""), "m.py", raw)
+        assert [d.code for d in result.diagnostics] == expected
 
 
 def test_noqa_on_multiline_string_covers_its_lines() -> None:
@@ -109,7 +130,7 @@ def test_noqa_lines_are_pythons_lines_not_splitlines() -> None:
 
 
 def test_too_large_module_is_refused_promptly() -> None:
-    from keras_loss_lint.core import MAX_ANALYSED_CHARACTERS
+    from keras_loss_lint.core.lint import MAX_ANALYSED_CHARACTERS
 
     source = with_noqa("") + "x = 1\n" * (MAX_ANALYSED_CHARACTERS // 6 + 1)
     result = lint_source(source)
@@ -130,3 +151,23 @@ def test_calls_through_a_bound_method_alias() -> None:
         """
     )
     assert lint_source(source).diagnostics == ()  # the list is not followed through the alias
+
+
+def test_fast_positions_agree_with_libcst_position_metadata() -> None:
+    """positions.py relies on LibCST's private code-generation state; its public metadata must agree."""
+    import libcst as cst
+
+    from fixture_expectations import fixture_files
+    from keras_loss_lint.core.positions import locate, locate_with_metadata
+
+    for path in fixture_files():
+        source = path.read_text(encoding="utf-8")
+        module = cst.parse_module(source)
+        nodes = [node for node in _walk(module) if isinstance(node, (cst.Dict, cst.List, cst.Call, cst.Name))]
+        assert locate(module, source, nodes) == locate_with_metadata(module, nodes), path
+
+
+def _walk(node):
+    yield node
+    for child in node.children:
+        yield from _walk(child)

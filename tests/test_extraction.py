@@ -6,8 +6,8 @@ import textwrap
 
 import libcst as cst
 
-from keras_loss_lint.facts import extract_facts
-from keras_loss_lint.facts.model import UNKNOWN, Array, Const, Mapping, ModuleFacts, Seq
+from keras_loss_lint.analysis import extract_facts
+from keras_loss_lint.analysis.facts import UNKNOWN, Array, Const, Mapping, ModuleFacts, Seq
 
 
 def facts_of(code: str) -> ModuleFacts:

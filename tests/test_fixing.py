@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from fixture_expectations import FIXTURES, fixture_files
-from keras_loss_lint.diagnostics import Applicability
-from keras_loss_lint.fixing import fix_source, is_applicable, parses
-from keras_loss_lint.settings import Settings
+from keras_loss_lint.core.diagnostics import Applicability
+from keras_loss_lint.core.fixing import fix_source, is_applicable, parses
+from keras_loss_lint.project.settings import Settings
 
 SETTINGS = Settings()
 

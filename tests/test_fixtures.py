@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from fixture_expectations import FIXTURES, expected_diagnostics, fixture_files, keras_version_of
-from keras_loss_lint.core import lint_source
-from keras_loss_lint.settings import Settings
-from keras_loss_lint.target import resolve_target
+from keras_loss_lint.core.lint import lint_source
+from keras_loss_lint.project.settings import Settings
+from keras_loss_lint.project.target import resolve_target
 
 FORMAT = "%(path)s|%(row)d|%(col)d|%(code)s|%(text)s"
 
@@ -64,7 +64,8 @@ def test_every_rule_has_positive_fixture() -> None:
     from keras_loss_lint.rules.registry import ALL_RULES
 
     annotated = {code for path in fixture_files() for _, code in expected_diagnostics(path)}
-    missing = [rule.code for rule in ALL_RULES if rule.code not in annotated]
+    # KLO901 reports a bug of the linter itself: tests/test_isolation.py injects one.
+    missing = [rule.code for rule in ALL_RULES if rule.code not in annotated and rule.code != "KLO901"]
     assert not missing, f"rules without a positive fixture: {missing}"
 
 

@@ -7,7 +7,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from keras_loss_lint.core import has_candidate, lint_source
+from keras_loss_lint.core.lint import has_candidate, lint_source
 
 BUGGY = textwrap.dedent(
     """\
@@ -104,9 +104,11 @@ def test_precheck_never_hides_a_finding() -> None:
             stripped = source.replace(word, "x" * len(word))
             if not has_candidate(stripped):
                 # The pre-check is only allowed to skip what the full analysis would not report.
-                from keras_loss_lint.core import lint_module
-                from keras_loss_lint.settings import DEFAULT_SETTINGS
+                from keras_loss_lint.core.lint import lint_module
+                from keras_loss_lint.project.settings import DEFAULT_SETTINGS
                 import libcst as cst
 
                 module = cst.parse_module(stripped)
-                assert lint_module(module, stripped, DEFAULT_SETTINGS).diagnostics == (), (path, word)
+                # KLO900 judges `# noqa` comments only in files the linter analyses (documented).
+                found = lint_module(module, stripped, DEFAULT_SETTINGS).diagnostics
+                assert [d for d in found if d.code != "KLO900"] == [], (path, word)

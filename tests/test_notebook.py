@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from keras_loss_lint.diagnostics import Position
-from keras_loss_lint.notebook import NotebookError, parse_notebook, transform_cell
+from keras_loss_lint.core.diagnostics import Position
+from keras_loss_lint.faces.notebook import NotebookError, parse_notebook, transform_cell
 
 MODEL_CELL = textwrap.dedent("""\
     inp = keras.Input(shape=(4,))
@@ -187,7 +187,7 @@ def test_with_cell_sources_splits_lines_like_nbformat():
 
 def cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "keras_loss_lint.cli.main", "check", *args],
+        [sys.executable, "-m", "keras_loss_lint.faces.cli.main", "check", *args],
         cwd=tmp_path,
         capture_output=True,
         text=True,

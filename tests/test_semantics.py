@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from packaging.version import Version
 
-from keras_loss_lint.semantics import BROADCAST, ArgSpec, OutputsSpec, Scenario, intended, predict
+from keras_loss_lint.keras.semantics import BROADCAST, ArgSpec, OutputsSpec, Scenario, intended, predict
 
 V = Version
 LIST_BA = OutputsSpec("list", ("b", "a"))

@@ -9,9 +9,9 @@ from typing import Callable
 import pytest
 from packaging.version import Version
 
-from keras_loss_lint import target
-from keras_loss_lint.target import clear_cache, notebook_pin, resolve_target
-from keras_loss_lint.versions import CANDIDATES, InvalidKerasVersion, TargetVersions
+from keras_loss_lint.project import target
+from keras_loss_lint.project.target import clear_cache, notebook_pin, resolve_target
+from keras_loss_lint.keras.versions import CANDIDATES, InvalidKerasVersion, TargetVersions
 
 
 @pytest.fixture(autouse=True)

@@ -15,10 +15,10 @@ from typing import Callable, Iterator
 import libcst as cst
 import pytest
 
-import keras_loss_lint.core as core
+import keras_loss_lint.core.lint as core
 import keras_loss_lint.rules.registry as registry
-from keras_loss_lint.cli.main import main
-from keras_loss_lint.diagnostics import Applicability
+from keras_loss_lint.faces.cli.main import main
+from keras_loss_lint.core.diagnostics import Applicability
 from keras_loss_lint.rules.base import FixProposal, NodeEdit, Report, RuleContext, define_rule
 
 # The example from the project brief: KLO201 on Keras 3.5.0-3.6.0 (so with the default target too).
@@ -74,7 +74,7 @@ def run_subprocess(
     }
     environment.update(env or {})
     completed = subprocess.run(
-        [sys.executable, "-m", "keras_loss_lint.cli.main", *args],
+        [sys.executable, "-m", "keras_loss_lint.faces.cli.main", *args],
         cwd=cwd,
         input=stdin if stdin is not None else b"",
         capture_output=True,

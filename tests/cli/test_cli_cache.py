@@ -10,16 +10,16 @@ from pathlib import Path
 import pytest
 
 import keras_loss_lint
-import keras_loss_lint.cache as cache
-import keras_loss_lint.core as core
-import keras_loss_lint.fixing as fixing
+import keras_loss_lint.faces.cli.cache as cache
+import keras_loss_lint.core.lint as core
+import keras_loss_lint.core.fixing as fixing
 from cli_helpers import CLEAN_SOURCE, KLO201_SOURCE, notebook, write
 
 # A notebook and a file whose findings depend on the target Keras version (KLO201: 3.5.0-3.6.0 only).
 NOTEBOOK = notebook(("markdown", "# t\n"), ("code", "%pip install -q h5py\n" + KLO201_SOURCE))
 REPORT_LIBCST = (
     "import sys\n"
-    "from keras_loss_lint.cli.main import main\n"
+    "from keras_loss_lint.faces.cli.main import main\n"
     "code = main(sys.argv[1:])\n"
     "print('libcst imported:', 'libcst' in sys.modules, file=sys.stderr)\n"
     "sys.exit(code)\n"
@@ -132,7 +132,7 @@ def test_a_configuration_file_change_invalidates(cli, tmp_path, linted):
 
 
 def test_a_new_keras_pin_in_the_project_invalidates(cli, tmp_path, linted):
-    from keras_loss_lint import target
+    from keras_loss_lint.project import target
 
     def check() -> int:
         target.clear_cache()  # the pin detection caches per process: each CLI run is a new process
@@ -292,7 +292,7 @@ def test_a_warm_run_by_importtime(tmp_path):
 
     def imports() -> str:
         completed = subprocess.run(
-            [sys.executable, "-X", "importtime", "-m", "keras_loss_lint.cli.main", "check"],
+            [sys.executable, "-X", "importtime", "-m", "keras_loss_lint.faces.cli.main", "check"],
             cwd=tmp_path,
             capture_output=True,
             text=True,
@@ -304,7 +304,7 @@ def test_a_warm_run_by_importtime(tmp_path):
     assert "| libcst" in imports()
     warm = imports()
     assert "| libcst" not in warm
-    assert "keras_loss_lint.target" not in warm and "| packaging" not in warm
+    assert "keras_loss_lint.project.target" not in warm and "| packaging" not in warm
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -315,7 +315,7 @@ def test_rule_codes_are_known_without_the_registry():
     from keras_loss_lint.rules.registry import ALL_RULES
 
     script = (
-        "import sys\nfrom keras_loss_lint.config import known_codes\ncodes = known_codes()\n"
+        "import sys\nfrom keras_loss_lint.project.config import known_codes\ncodes = known_codes()\n"
         "assert 'keras_loss_lint.rules.registry' not in sys.modules\nprint(','.join(codes))\n"
     )
     completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
@@ -323,7 +323,7 @@ def test_rule_codes_are_known_without_the_registry():
 
 
 def test_the_cache_watches_every_project_file_the_target_reads():
-    from keras_loss_lint import target
+    from keras_loss_lint.project import target
 
     for name in (*target.LOCK_FILES, "pyproject.toml", "setup.cfg", "Pipfile", "requirements.txt"):
         assert cache.is_project_file(name), name

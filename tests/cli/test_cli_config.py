@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cli_helpers import FAKE_CODE, write
-from keras_loss_lint.config import ConfigError, Options, Pattern, combine, load_config_file
+from keras_loss_lint.project.config import ConfigError, Options, Pattern, combine, load_config_file
 
 SOURCE = "import keras\nmodel = keras.Sequential()\nmodel.compile(loss='mse')\n"
 
@@ -56,7 +56,8 @@ IN_TABLE = "pyproject.toml: {!r} in [tool.keras-loss-lint]: "
         (
             'output-format = "xml"\n',
             IN_TABLE.format("output-format")
-            + "expected one of full, concise, json, json-lines, sarif, github, got 'xml'",
+            + "expected one of full, concise, grouped, json, json-lines, junit, github, gitlab, pylint, rdjson, azure, "
+            + "sarif, got 'xml'",
         ),
         ("select = [\n", "pyproject.toml: invalid TOML:"),
     ],

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-import keras_loss_lint.core as core
+import keras_loss_lint.core.lint as core
 from cli_helpers import CLEAN_SOURCE, KLO201_SOURCE, run_subprocess, write
 
 
@@ -71,7 +71,7 @@ def test_unreadable_and_undecodable_files(cli, tmp_path):
 
 
 def test_permission_denied(cli, tmp_path, monkeypatch):
-    import keras_loss_lint.cli.check as check
+    import keras_loss_lint.faces.cli.check as check
 
     def denied(path):
         raise PermissionError(13, "Permission denied", str(path))
@@ -116,7 +116,7 @@ def test_internal_error_in_one_file_is_one_line_and_exit_2(cli, tmp_path, monkey
 
 
 def test_unexpected_exception_in_main_is_one_line(cli, tmp_path, monkeypatch):
-    import keras_loss_lint.cli.check as check
+    import keras_loss_lint.faces.cli.check as check
 
     def explode(*args, **kwargs):
         raise KeyError("surprise")
@@ -131,7 +131,7 @@ def test_broken_pipe_is_quiet(tmp_path):
     import subprocess
 
     write(tmp_path, {f"m{i}.py": KLO201_SOURCE for i in range(200)})
-    command = f"{sys.executable} -m keras_loss_lint.cli.main check --jobs 1 | head -n 1"
+    command = f"{sys.executable} -m keras_loss_lint.faces.cli.main check --jobs 1 | head -n 1"
     completed = subprocess.run(
         ["bash", "-c", command], cwd=tmp_path, capture_output=True, text=True, timeout=300
     )

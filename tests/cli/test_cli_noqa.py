@@ -13,14 +13,23 @@ def with_comment(comment: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-@pytest.mark.parametrize("comment", ["# noqa", "# noqa: KLO201", "# noqa: KLO104,KLO201", "# NOQA:KLO2"])
+@pytest.mark.parametrize("comment", ["# noqa", "# noqa: KLO201", "# NOQA:KLO2", "# noqa: KLO201, E501"])
 def test_noqa_suppresses(cli, tmp_path, comment):
     write(tmp_path, {"model.py": with_comment(comment)})
     run = cli("check", "--output-format", "json")
     assert (run.code, run.json()) == (0, [])
 
 
-@pytest.mark.parametrize("comment", ["# noqa: KLO101", "# noqa: E501", "# a comment"])
+def test_a_listed_code_that_silences_nothing_is_reported(cli, tmp_path):
+    write(tmp_path, {"model.py": with_comment("# noqa: KLO104,KLO201")})
+    run = cli("check", "--output-format", "json")
+    assert run.code == 1
+    assert [(entry["code"], entry["message"]) for entry in run.json()] == [
+        ("KLO900", "unused `noqa` directive (unused: `KLO104`)")
+    ]
+
+
+@pytest.mark.parametrize("comment", ["# noqa: E501", "# a comment"])
 def test_noqa_for_other_codes_does_not(cli, tmp_path, comment):
     write(tmp_path, {"model.py": with_comment(comment)})
     run = cli("check", "--output-format", "json")
@@ -28,9 +37,27 @@ def test_noqa_for_other_codes_does_not(cli, tmp_path, comment):
     assert [entry["code"] for entry in run.json()] == ["KLO201"]
 
 
-def test_file_level_exemption(cli, tmp_path):
-    write(tmp_path, {"model.py": "# flake8: noqa\n" + KLO201_SOURCE})
-    assert cli("check").code == 0
+def test_noqa_for_another_klo_code_does_not_and_is_unused(cli, tmp_path):
+    write(tmp_path, {"model.py": with_comment("# noqa: KLO101")})
+    run = cli("check", "--output-format", "json")
+    assert [entry["code"] for entry in run.json()] == ["KLO201", "KLO900"]
+
+
+@pytest.mark.parametrize(
+    "directive, codes",
+    [
+        ("# flake8: noqa", []),
+        ("# ruff: noqa", []),
+        ("# keras-loss-lint: noqa", []),
+        ("# flake8: noqa: KLO201", []),
+        ("# ruff: noqa: KLO2", []),
+        ("# ruff: noqa: KLO101", ["KLO201"]),
+    ],
+)
+def test_file_level_exemption(cli, tmp_path, directive, codes):
+    write(tmp_path, {"model.py": directive + "\n" + KLO201_SOURCE})
+    run = cli("check", "--output-format", "json")
+    assert [entry["code"] for entry in run.json()] == codes
 
 
 def test_noqa_in_a_real_subprocess(tmp_path):

@@ -1,4 +1,4 @@
-"""Fixing notebooks cell by cell (keras_loss_lint.cli.fixer.fix_cells), with a scripted linter, so that
+"""Fixing notebooks cell by cell (keras_loss_lint.faces.cli.fixer.fix_cells), with a scripted linter, so that
 the cell bookkeeping is tested on edits no real rule makes: across cells, on IPython lines, adding lines."""
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from typing import Callable
 
 import pytest
 
-import keras_loss_lint.core as core
-from keras_loss_lint.cli.fixer import fix_cells
-from keras_loss_lint.diagnostics import Applicability, Diagnostic, Edit, Fix, LintResult, Position, Span
-from keras_loss_lint.notebook import parse_notebook
-from keras_loss_lint.settings import Settings
+import keras_loss_lint.core.lint as core
+from keras_loss_lint.faces.cli.fixer import fix_cells
+from keras_loss_lint.core.diagnostics import Applicability, Diagnostic, Edit, Fix, LintResult, Position, Span
+from keras_loss_lint.faces.notebook import parse_notebook
+from keras_loss_lint.project.settings import Settings
 from cli_helpers import notebook
 
 

@@ -83,9 +83,12 @@ def test_json_has_ruffs_schema(cli, fake_rule, project):
         "fix",
         "location",
         "message",
+        "name",
         "noqa_row",
+        "severity",
         "url",
     ]
+    assert (entry["name"], entry["severity"]) == ("compile-call-seen", "error")
     assert entry["code"] == FAKE_CODE
     assert entry["filename"] == str(project / "a.py")
     assert entry["location"] == {"column": 1, "row": 4}
@@ -186,7 +189,7 @@ def test_colour_only_when_forced_or_on_a_terminal(cli, fake_rule, project):
 
 
 def test_no_color_wins_over_a_terminal(monkeypatch):
-    from keras_loss_lint.output.style import color_enabled
+    from keras_loss_lint.faces.cli.output.style import color_enabled
 
     class Tty:
         def isatty(self) -> bool:

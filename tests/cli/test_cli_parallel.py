@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import keras_loss_lint.cli.runner as runner
+import keras_loss_lint.faces.cli.runner as runner
 from cli_helpers import CLEAN_SOURCE, KLO201_SOURCE, notebook, run_subprocess, write
 
 

@@ -14,7 +14,7 @@ def test_rule_prints_header_and_doc(cli, tmp_path):
     assert lines[0] == f"# {rule.name} (KLO201)"
     assert rule.summary in run.out
     assert f"Affects: Keras {rule.affects_description}" in run.out
-    assert "Fix: available (safe)" in run.out
+    assert "Fix: safe: applied by --fix" in run.out
     assert rule.doc.strip() in run.out
     for heading in ("What it does", "Why is this bad?", "Example", "Use instead"):
         assert heading in run.out

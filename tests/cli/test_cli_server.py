@@ -1,4 +1,4 @@
-"""`keras-loss-lint server`: hands over to keras_loss_lint.lsp.server, or says what to install."""
+"""`keras-loss-lint server`: hands over to keras_loss_lint.faces.lsp.server, or says what to install."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def run_without(module: str, *args: str) -> subprocess.CompletedProcess[str]:
     script = (
         "import sys\n"
         f"sys.modules[{module!r}] = None\n"
-        "from keras_loss_lint.cli.main import main\n"
+        "from keras_loss_lint.faces.cli.main import main\n"
         "sys.exit(main(sys.argv[1:]))\n"
     )
     return subprocess.run(
@@ -29,7 +29,7 @@ def test_help_lists_the_server(cli):
     assert "server" in run.out and "keras-loss-lint[lsp]" in run.out
 
 
-@pytest.mark.parametrize("missing", ["pygls", "pygls.lsp.server", "lsprotocol", "keras_loss_lint.lsp.server"])
+@pytest.mark.parametrize("missing", ["pygls", "pygls.lsp.server", "lsprotocol", "keras_loss_lint.faces.lsp.server"])
 def test_without_the_lsp_extra_it_says_what_to_install(missing):
     completed = run_without(missing, "server")
     assert (completed.returncode, completed.stdout, completed.stderr) == (2, "", HINT)
@@ -37,7 +37,7 @@ def test_without_the_lsp_extra_it_says_what_to_install(missing):
 
 def test_the_server_gets_its_own_arguments(cli, monkeypatch):
     pytest.importorskip("pygls.lsp.server")
-    import keras_loss_lint.lsp.server as server
+    import keras_loss_lint.faces.lsp.server as server
 
     received = []
     monkeypatch.setattr(server, "main", lambda argv: received.append(list(argv)) or 7)

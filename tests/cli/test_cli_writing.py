@@ -1,4 +1,4 @@
-"""keras_loss_lint.writing: decoding as Python does, encoding back the same way, atomic guarded writes."""
+"""keras_loss_lint.core.writing: decoding as Python does, encoding back the same way, atomic guarded writes."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from keras_loss_lint.writing import (
+from keras_loss_lint.core.writing import (
     FileChangedError,
     WriteError,
     content_digest,
@@ -81,7 +81,7 @@ def test_a_vanished_file_is_a_write_error(tmp_path):
 
 
 def test_a_failing_temporary_write_leaves_nothing_behind(tmp_path, monkeypatch):
-    import keras_loss_lint.writing as writing
+    import keras_loss_lint.core.writing as writing
 
     path = tmp_path / "m.py"
     path.write_bytes(b"old\n")
@@ -107,7 +107,7 @@ def test_a_symlink_keeps_pointing_at_its_target(tmp_path):
 
 
 def test_a_read_only_file_is_not_replaced(tmp_path, monkeypatch):
-    import keras_loss_lint.writing as writing
+    import keras_loss_lint.core.writing as writing
 
     path = tmp_path / "m.py"
     path.write_bytes(b"old\n")

@@ -19,7 +19,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from keras_loss_lint.semantics import ArgSpec, Outcome, OutputsSpec, Scenario, intended, predict
+from keras_loss_lint.keras.semantics import ArgSpec, Outcome, OutputsSpec, Scenario, intended, predict
 
 from . import envs, observe
 from .scenarios import CASES, Case
@@ -241,7 +241,7 @@ def render(table: Table) -> str:
         "entry under its name or key, the list entry at its position); `b←a` means output `b` got the",
         "entry `a` (`#1` is list position 1, `*` a single value, `nothing` no entry); **(silent)** means",
         "Keras raised nothing. An exception is raised at the first `evaluate`/`fit` unless marked",
-        "`at compile()`. ⚠ marks a cell where `keras_loss_lint.semantics.predict` disagrees with Keras.",
+        "`at compile()`. ⚠ marks a cell where `keras_loss_lint.keras.semantics.predict` disagrees with Keras.",
         "",
         "Limits: the recording losses accept any shapes, so a pairing a real loss would reject with a",
         "shape error shows here as silent; exception classes are the JAX backend's (another backend may",

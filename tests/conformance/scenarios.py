@@ -3,7 +3,7 @@
 A case is named `klo<code>_<what>` after the rule whose claim it checks; `rule_of()` reads the code back
 for grouping. Layer names are chosen so that written order and sorted order differ (`[b, a]`) unless a
 case is a control (`*_safe`) showing the written order does not matter when it is sorted. Every case runs
-on every release; the expected outcome per release comes from `keras_loss_lint.semantics.predict`.
+on every release; the expected outcome per release comes from `keras_loss_lint.keras.semantics.predict`.
 
 KLO301/KLO302 (auto-generated names), KLO404 (compile's positional parameters) and how dict outputs
 are ordered are not scenario-shaped; `runner.py` reports them as `facts`, checked in test_conformance.
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from keras_loss_lint.semantics.scenario import ArgSpec, OutputsSpec, Scenario
+from keras_loss_lint.keras.scenario import ArgSpec, OutputsSpec, Scenario
 
 
 @dataclass(frozen=True)

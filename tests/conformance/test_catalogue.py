@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from keras_loss_lint.semantics import Outcome, predict
+from keras_loss_lint.keras.semantics import Outcome, predict
 
 from . import envs
 from .scenarios import CASES

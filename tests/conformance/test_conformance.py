@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from keras_loss_lint.semantics import Outcome, predict
+from keras_loss_lint.keras.semantics import Outcome, predict
 
 from . import envs, observe
 from .scenarios import CASES, Case

@@ -31,11 +31,11 @@ from typing import Any
 import pytest
 from packaging.specifiers import SpecifierSet
 
-from keras_loss_lint.core import lint_source
-from keras_loss_lint.diagnostics import Diagnostic
-from keras_loss_lint.fixing import FixReport, fix_source, is_applicable
-from keras_loss_lint.settings import Settings
-from keras_loss_lint.versions import TargetVersions
+from keras_loss_lint.core.lint import lint_source
+from keras_loss_lint.core.diagnostics import Diagnostic
+from keras_loss_lint.core.fixing import FixReport, fix_source, is_applicable
+from keras_loss_lint.project.settings import Settings
+from keras_loss_lint.keras.versions import TargetVersions
 
 from . import envs
 

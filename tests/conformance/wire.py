@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import fields, replace
 from typing import Any
 
-from keras_loss_lint.semantics.scenario import ArgSpec, Outcome, OutputsSpec, Scenario
+from keras_loss_lint.keras.scenario import ArgSpec, Outcome, OutputsSpec, Scenario
 
 Json = dict[str, Any]
 

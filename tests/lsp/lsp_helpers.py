@@ -12,7 +12,7 @@ from pygls.protocol import default_converter
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 
-SERVER_COMMAND = [sys.executable, "-m", "keras_loss_lint.lsp"]
+SERVER_COMMAND = [sys.executable, "-m", "keras_loss_lint.faces.lsp"]
 
 KLO201_SOURCE = """\
 import keras

@@ -166,8 +166,8 @@ def test_without_pygls_the_server_says_how_to_install_it() -> None:
         "import sys\n"
         "sys.modules['pygls'] = None\n"
         "sys.modules['lsprotocol'] = None\n"
-        "import keras_loss_lint.cli.main, keras_loss_lint.flake8_plugin\n"
-        "from keras_loss_lint.lsp.server import main\n"
+        "import keras_loss_lint.faces.cli.main, keras_loss_lint.faces.flake8_plugin\n"
+        "from keras_loss_lint.faces.lsp.server import main\n"
         "raise SystemExit(main([]))\n"
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)

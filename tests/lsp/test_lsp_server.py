@@ -20,7 +20,7 @@ from lsp_helpers import (
     vscode_capabilities,
 )
 
-from keras_loss_lint.core import lint_source
+from keras_loss_lint.core.lint import lint_source
 
 pytestmark = pytest.mark.asyncio
 

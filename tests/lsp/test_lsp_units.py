@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from keras_loss_lint.core import lint_source
-from keras_loss_lint.diagnostics import Position
-from keras_loss_lint.fixing import apply_edits
-from keras_loss_lint.lsp.actions import minimal_edit, noqa_edit
-from keras_loss_lint.lsp.documents import Change, Document, path_from_uri
-from keras_loss_lint.lsp.linting import Linter, folder_for, is_project_file
-from keras_loss_lint.lsp.positions import UTF8, UTF16, UTF32, TextIndex, characters_in, units
+from keras_loss_lint.core.lint import lint_source
+from keras_loss_lint.core.diagnostics import Position
+from keras_loss_lint.core.fixing import apply_edits
+from keras_loss_lint.faces.lsp.actions import minimal_edit, noqa_edit
+from keras_loss_lint.faces.lsp.documents import Change, Document, path_from_uri
+from keras_loss_lint.faces.lsp.linting import Linter, folder_for, is_project_file
+from keras_loss_lint.faces.lsp.positions import UTF8, UTF16, UTF32, TextIndex, characters_in, units
 
 KLO201_SOURCE = """\
 import keras

@@ -7,12 +7,6 @@ import pytest
 from robust_helpers import SUMMARY
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "slow: takes more than a minute; still part of the default run and of CI"
-    )
-
-
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if SUMMARY:
         terminalreporter.section("robustness")

@@ -287,7 +287,7 @@ def test_cli_analyses_a_file_with_a_long_expression_chain(tmp_path: Path) -> Non
 # Whatever the bug, a face must turn it into one line for that file and go on. The failure is injected
 # (lint_source raises) so that these tests do not depend on a particular analyzer bug staying unfixed.
 INJECT = (
-    "import keras_loss_lint.core as core\n"
+    "import keras_loss_lint.core.lint as core\n"
     "def broken(*args, **kwargs):\n"
     "    raise RuntimeError('injected analyzer bug')\n"
     "core.lint_source = broken\n"
@@ -319,7 +319,7 @@ def test_flake8_turns_an_analyzer_bug_into_one_line(tmp_path: Path) -> None:
 
 
 def test_cli_turns_an_analyzer_bug_into_one_line(tmp_path: Path) -> None:
-    entry = "import sys\nfrom keras_loss_lint.cli.main import main\nraise SystemExit(main(sys.argv[1:]))\n"
+    entry = "import sys\nfrom keras_loss_lint.faces.cli.main import main\nraise SystemExit(main(sys.argv[1:]))\n"
     result = _run_with_injected_bug(_bug_tree(tmp_path), entry, "check", "--no-cache", "-j", "1", ".")
     assert "Traceback" not in result.output, result.output
     errors = lines_about(result.err, "a_model.py")

@@ -27,12 +27,12 @@ from hypothesis import strategies as st
 from keras_programs import Program, Style, programs, render, styles
 from robust_helpers import KLO201_LINE, KLO201_SOURCE, assert_no_traceback, robust_settings, run_cli
 
-import keras_loss_lint.core as core
-from keras_loss_lint.cli.main import main
-from keras_loss_lint.core import lint_source
-from keras_loss_lint.fixing import fix_source
+import keras_loss_lint.core.lint as core
+from keras_loss_lint.faces.cli.main import main
+from keras_loss_lint.core.lint import lint_source
+from keras_loss_lint.core.fixing import fix_source
 from keras_loss_lint.rules.base import Report, RuleContext
-from keras_loss_lint.settings import Settings
+from keras_loss_lint.project.settings import Settings
 
 FIXED_LINE = 'model.compile(optimizer="adam", loss=["mse", "mae"])'
 SETTINGS = Settings()
@@ -111,7 +111,7 @@ def test_a_fix_run_killed_while_writing_leaves_every_file_whole(
     fixed, full_run = fixed_reference
     originals = _write_project(tmp_path)
     before = os.stat(tmp_path).st_mtime_ns
-    command = [sys.executable, "-m", "keras_loss_lint.cli", "check", "--fix", "--no-cache", "."]
+    command = [sys.executable, "-m", "keras_loss_lint.faces.cli", "check", "--fix", "--no-cache", "."]
     process = subprocess.Popen(
         command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )

@@ -93,7 +93,7 @@ def _python_rejects(text: str) -> bool:
 
 def check_file(path_text: str) -> Outcome:
     """Runs in a pool worker."""
-    from keras_loss_lint.core import lint_source
+    from keras_loss_lint.core.lint import lint_source
 
     path = Path(path_text)
     data = path.read_bytes()

@@ -15,7 +15,7 @@ import textwrap
 import pytest
 from robust_helpers import KLO201_LINE, KLO201_SOURCE
 
-from keras_loss_lint.core import lint_source
+from keras_loss_lint.core.lint import lint_source
 
 # --------------------------------------------------------------------------------------------------
 # 1. (fixed) A call through a bound-method alias raised AssertionError in
@@ -78,7 +78,7 @@ def test_noqa_is_honoured_after_a_character_only_splitlines_breaks_at(character:
 TEN_MB_CHILD = r"""
 import json, resource, sys
 resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
-from keras_loss_lint.core import lint_source
+from keras_loss_lint.core.lint import lint_source
 source = sys.stdin.read()
 result = lint_source(source)
 print(json.dumps({"error": result.error, "codes": [d.code for d in result.diagnostics]}))

@@ -64,7 +64,7 @@ def _known(shapes: set[str], reason: str) -> list[object]:
 
 CHILD = r"""
 import json, sys
-from keras_loss_lint.core import lint_source
+from keras_loss_lint.core.lint import lint_source
 for source in json.load(sys.stdin):
     try:
         result = lint_source(source)
@@ -112,6 +112,7 @@ def _sources(shape: str) -> list[str]:
     return sources
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "shape", _known(KNOWN_RAISES, "RecursionError escapes lint_source from positions.locate")
 )
@@ -122,6 +123,7 @@ def test_lint_source_returns_on_deep_input(shape: str) -> None:
     assert not raised, f"lint_source raised at depth(s): {raised}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "shape", _known(KNOWN_ANALYSIS_LOSS, "a deep expression Python accepts leaves the whole module unanalysed")
 )

@@ -19,9 +19,9 @@ from hypothesis import given, settings
 from keras_programs import Program, Style, programs, render, styles
 from robust_helpers import KERAS_MARKER, robust_settings
 
-from keras_loss_lint.core import lint_source
-from keras_loss_lint.diagnostics import LintResult
-from keras_loss_lint.settings import Settings
+from keras_loss_lint.core.lint import lint_source
+from keras_loss_lint.core.diagnostics import LintResult
+from keras_loss_lint.project.settings import Settings
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 # noqa comments disappear when code is re-rendered; compare what the rules find, not what is silenced.
@@ -32,9 +32,11 @@ pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")
 
 
 def codes(source: str) -> Counter[str]:
+    """The codes found, `# noqa` not applied. KLO900 is left out: it is about comments, which
+    reformatting and `ast.unparse` change or drop."""
     result = lint_source(source, settings=RAW)
     assert result.error is None, f"{result.error}\n{source}"
-    return Counter(d.code for d in result.diagnostics)
+    return Counter(d.code for d in result.diagnostics if d.code != "KLO900")
 
 
 def assert_sane(result: LintResult, source: str) -> None:
@@ -193,6 +195,7 @@ REACHED = {
 }
 
 
+@pytest.mark.slow
 def test_generated_programs_reach_the_rules() -> None:
     seen: Counter[str] = Counter()
 
@@ -206,6 +209,7 @@ def test_generated_programs_reach_the_rules() -> None:
     assert not missing, f"the Keras program generator no longer reaches {sorted(missing)}: {dict(seen)}"
 
 
+@pytest.mark.slow
 def test_some_generated_programs_are_clean() -> None:
     """Not every program may be a finding: clean code must be generated too."""
     clean = []

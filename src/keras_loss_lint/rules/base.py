@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Iterable
 
 import libcst as cst
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from keras_loss_lint.diagnostics import Applicability
-from keras_loss_lint.versions import TargetVersions, describe_range
+from keras_loss_lint.core.diagnostics import Applicability
+from keras_loss_lint.keras.versions import TargetVersions, describe_range
 
 if TYPE_CHECKING:
-    from keras_loss_lint.facts.model import ModuleFacts
+    from keras_loss_lint.analysis.facts import ModuleFacts
 
 DOCS_URL = "https://github.com/keras-loss-lint/keras-loss-lint/blob/main/docs/rules/{code}.md"
 
@@ -48,13 +48,9 @@ class Report:
 class RuleContext:
     facts: "ModuleFacts"
     target: TargetVersions
-    reports: list[Report] = field(default_factory=list)
 
     def affected(self, rule: "Rule") -> tuple[Version, ...]:
         return self.target.matching(rule.affects)
-
-    def versions_where(self, rule: "Rule", predicate: Callable[[Version], bool]) -> tuple[Version, ...]:
-        return tuple(v for v in self.affected(rule) if predicate(v))
 
 
 @dataclass(frozen=True)
@@ -73,7 +69,10 @@ class Rule:
 
     @property
     def affects_description(self) -> str:
-        from keras_loss_lint.versions import CANDIDATES
+        from keras_loss_lint.keras.versions import CANDIDATES
+
+        if self.code.startswith("KLO9"):  # the KLO9xx family is about the linter itself
+            return "any (about the linter itself)"
 
         return describe_range(v for v in CANDIDATES if self.affects.contains(v, prereleases=True))
 
@@ -90,7 +89,3 @@ def define_rule(
     module = inspect.getmodule(check)
     doc = inspect.cleandoc(module.__doc__ or "") if module is not None else ""
     return Rule(code, name, summary, SpecifierSet(affects), check, doc, fix_applicability)
-
-
-def on_versions(versions: Sequence[Version]) -> str:
-    return f"Keras {describe_range(versions)}"

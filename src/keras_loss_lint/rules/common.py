@@ -11,7 +11,7 @@ from typing import Iterator, Optional, Sequence
 import libcst as cst
 from packaging.version import Version
 
-from keras_loss_lint.facts.model import (
+from keras_loss_lint.analysis.facts import (
     Argument,
     CallFacts,
     Const,
@@ -24,14 +24,13 @@ from keras_loss_lint.facts.model import (
     Seq,
     Value,
 )
-from keras_loss_lint.semantics import ArgSpec, Outcome, Scenario, intended, predict
-from keras_loss_lint.versions import LossEra, describe_range, loss_era
+from keras_loss_lint.keras.semantics import ArgSpec, Outcome, Scenario, intended, predict
+from keras_loss_lint.keras.versions import LossEra, describe_range, loss_era
 
-KERAS_3_0_TO_3_4 = frozenset({LossEra.A})
-KERAS_3_5_TO_3_6 = frozenset({LossEra.B})
-KERAS_3_0_TO_3_6 = frozenset({LossEra.A, LossEra.B})
-KERAS_3_5_ON = frozenset({LossEra.B, LossEra.C})
-KERAS_3_7_ON = frozenset({LossEra.C})
+KERAS_3_0_TO_3_4 = frozenset({LossEra.BY_NAME})
+KERAS_3_0_TO_3_6 = frozenset({LossEra.BY_NAME, LossEra.FLATTENED})
+KERAS_3_5_ON = frozenset({LossEra.FLATTENED, LossEra.STRUCTURED})
+KERAS_3_7_ON = frozenset({LossEra.STRUCTURED})
 
 LOSS_LIKE = ("loss", "loss_weights", "metrics", "weighted_metrics")
 LABEL_LIKE = ("y", "sample_weight", "validation_y")
@@ -197,7 +196,18 @@ def quote(names: Sequence[Optional[str]]) -> str:
 
 
 def on_versions(versions: Sequence[Version]) -> str:
+    """`Keras 3.5.0–3.6.0`: the releases a message speaks of."""
     return f"Keras {describe_range(versions)}"
+
+
+def raise_on(versions: Sequence[Version]) -> str:
+    """`Keras 3.7.0 raises` / `Keras 3.0.0–3.4.1 raise`: the verb agrees with the releases named."""
+    return f"{on_versions(versions)} {'raises' if len(versions) == 1 else 'raise'}"
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """`1 entry`, `2 entries`: a number with its noun in the right number."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
 
 
 def model_label(call: CallFacts) -> str:
@@ -257,7 +267,7 @@ def effects_by_era(versions: Sequence[Version], effects: Sequence[tuple[frozense
     for eras, text in effects:
         chosen = [version for version in versions if loss_era(version) in eras]
         if chosen:
-            parts.append(text.format(versions=on_versions(chosen)))
+            parts.append(text.format(versions=on_versions(chosen), versions_raise=raise_on(chosen)))
     return "; ".join(parts)
 
 

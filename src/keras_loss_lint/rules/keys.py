@@ -6,8 +6,8 @@ from typing import Iterator, Optional, Sequence
 
 import libcst as cst
 
-from keras_loss_lint.diagnostics import Applicability
-from keras_loss_lint.facts.model import CallFacts, Entry
+from keras_loss_lint.core.diagnostics import Applicability
+from keras_loss_lint.analysis.facts import CallFacts, Entry, Mapping
 from keras_loss_lint.rules.base import FixProposal, NodeEdit, Report, Rule, RuleContext
 from keras_loss_lint.rules.common import (
     did_you_mean,
@@ -53,13 +53,18 @@ def _report(
     rule: Rule, call: CallFacts, argument_name: str, entries: list[Entry], valid: Sequence[str]
 ) -> Report:
     assert call.model is not None
-    suggestions = {entry.key: did_you_mean(entry.key, valid) for entry in entries}
+    # Suggest (and rename to) only names no key of the dict covers yet: renaming a misspelt key to a
+    # name the dict already holds would give it a duplicate key, and one loss would silently vanish.
+    argument = call.argument(argument_name)
+    taken = set(argument.value.keys()) if argument is not None and isinstance(argument.value, Mapping) else set()
+    free = [name for name in valid if name not in taken]
+    suggestions = {entry.key: did_you_mean(entry.key, free) for entry in entries}
     keys = ", ".join(
         f"{key!r} (did you mean {hint!r}?)" if hint else repr(key) for key, hint in suggestions.items()
     )
-    noun = "key" if len(entries) == 1 else "keys"
+    noun, verb = ("key", "names") if len(entries) == 1 else ("keys", "name")
     message = (
-        f"`{argument_name}` {noun} {keys} name no output of {model_label(call)} "
+        f"`{argument_name}` {noun} {keys} {verb} no output of {model_label(call)} "
         f"(outputs: {expected_names(call.model)}): {CONSEQUENCE[argument_name]}"
     )
     entry = entries[0]

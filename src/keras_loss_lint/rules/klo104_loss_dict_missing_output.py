@@ -31,8 +31,8 @@ from typing import Iterator
 import libcst as cst
 from packaging.version import Version
 
-from keras_loss_lint.diagnostics import Applicability
-from keras_loss_lint.facts.model import CallFacts, Mapping
+from keras_loss_lint.core.diagnostics import Applicability
+from keras_loss_lint.analysis.facts import CallFacts, Mapping
 from keras_loss_lint.rules.base import FixProposal, NodeEdit, Report, RuleContext, define_rule
 from keras_loss_lint.rules.common import (
     KERAS_3_0_TO_3_4,
@@ -43,10 +43,10 @@ from keras_loss_lint.rules.common import (
     mapping,
     model_label,
     named_flat_outputs,
-    on_versions,
+    raise_on,
     quote,
 )
-from keras_loss_lint.versions import loss_era
+from keras_loss_lint.keras.versions import loss_era
 
 
 def check(context: RuleContext) -> Iterator[Report]:
@@ -67,6 +67,7 @@ def check(context: RuleContext) -> Iterator[Report]:
 
 
 def _missing_loss(call: CallFacts, loss: Mapping, missing: list[str], versions: tuple[Version, ...]) -> Report:
+    assert call.model is not None  # named_flat_outputs found the outputs of this model
     effects = effects_by_era(
         versions,
         [
@@ -95,7 +96,7 @@ def _missing_weights(
         return
     message = (
         f"`loss_weights` dict has no entry for output(s) {quote(missing)} that have a loss: "
-        f"{on_versions(raising)} raise at the first fit() (3.0-3.4 used weight 1.0); add them explicitly"
+        f"{raise_on(raising)} at the first fit() (3.0-3.4 used weight 1.0); add them explicitly"
     )
     yield Report(RULE.code, call.arguments["loss_weights"].node, message)
 

@@ -22,11 +22,12 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from keras_loss_lint.facts.model import CallFacts, Mapping, Seq
+from keras_loss_lint.analysis.facts import CallFacts, Mapping, Seq
 from keras_loss_lint.rules.base import Report, RuleContext, define_rule
 from keras_loss_lint.rules.common import (
     KERAS_3_0_TO_3_6,
     KERAS_3_7_ON,
+    counted,
     effects_by_era,
     expected_names,
     model_label,
@@ -69,17 +70,22 @@ def _per_output(metrics: Seq) -> bool:
 def _message(call: CallFacts, name: str, length: int, count: int, versions) -> str:
     assert call.model is not None
     outputs = expected_names(call.model)
-    base = f"`{name}` list has {length} entries but {model_label(call)} has {count} outputs ({outputs})"
+    entries = counted(length, "entry", "entries")
+    base = f"`{name}` list has {entries} but {model_label(call)} has {count} outputs ({outputs})"
     if name == "loss" and length < count:
         effects = effects_by_era(
             versions,
             [
-                (KERAS_3_0_TO_3_6, "{versions} raise at the first fit()"),
-                (KERAS_3_7_ON, f"on {{versions}} the last {count - length} output(s) silently get no loss"),
+                (KERAS_3_0_TO_3_6, "{versions_raise} at the first fit()"),
+                (KERAS_3_7_ON, f"on {{versions}} the last {_untrained(count - length)} no loss"),
             ],
         )
         return f"{base}: {effects}; give one entry per output (None for no loss)"
     return f"{base}: Keras raises at the first fit(); give one entry per output"
+
+
+def _untrained(missing: int) -> str:
+    return f"{counted(missing, 'output')} silently {'gets' if missing == 1 else 'get'}"
 
 
 RULE = define_rule(

@@ -28,10 +28,10 @@ from typing import Iterator
 
 from packaging.version import Version
 
-from keras_loss_lint.facts.model import Mapping
+from keras_loss_lint.analysis.facts import Mapping
 from keras_loss_lint.rules.base import Report, RuleContext, define_rule
 from keras_loss_lint.rules.common import model_label, on_versions
-from keras_loss_lint.semantics import ArgSpec, OutputsSpec, Scenario, predict
+from keras_loss_lint.keras.semantics import ArgSpec, OutputsSpec, Scenario, predict
 
 
 def check(context: RuleContext) -> Iterator[Report]:

@@ -24,10 +24,10 @@ from typing import Iterator
 
 from packaging.version import Version
 
-from keras_loss_lint.facts.model import CallFacts, OutputLeaf
+from keras_loss_lint.analysis.facts import CallFacts, OutputLeaf
 from keras_loss_lint.rules.base import Report, RuleContext, define_rule
 from keras_loss_lint.rules.common import looks_auto_generated, on_versions
-from keras_loss_lint.versions import LossEra, loss_era
+from keras_loss_lint.keras.versions import LossEra, loss_era
 
 
 def check(context: RuleContext) -> Iterator[Report]:
@@ -50,7 +50,7 @@ def _broken_versions(call: CallFacts, versions: tuple[Version, ...]) -> list[Ver
     has_metrics = call.argument("metrics") is not None or call.argument("weighted_metrics") is not None
     return [
         v for v in versions
-        if (has_loss and loss_era(v) is LossEra.A) or (has_metrics and v < Version("3.12"))
+        if (has_loss and loss_era(v) is LossEra.BY_NAME) or (has_metrics and v < Version("3.12"))
     ]
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from keras_loss_lint.diagnostics import Applicability
+from keras_loss_lint.core.diagnostics import Applicability
 from keras_loss_lint.rules.base import Report, RuleContext, define_rule
 from keras_loss_lint.rules.common import LABEL_LIKE
 from keras_loss_lint.rules.keys import report_wrong_keys

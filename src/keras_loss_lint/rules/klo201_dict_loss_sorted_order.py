@@ -25,15 +25,18 @@ The fix rewrites the dict (and a dict `loss_weights` beside it) as lists in outp
 when every output is named, the names are distinct and no value is `None` (a `None` in a list
 misbehaves on 3.0-3.6, see KLO205); otherwise no fix is offered. It applies to a dict written in the
 `compile()` call itself: a dict held in a variable may be used elsewhere, and a dict with comments
-inside would lose them, so those are reported without a fix.
+inside would lose them, so those are reported without a fix. Moving values also changes the order in
+which they are evaluated: the fix stays safe only when every value is free of side effects (names,
+literals, attribute chains, Keras loss constructors with literal arguments); with a value that may
+have one (`next(it)`) it is unsafe, and with a `:=` that another value reads it is not offered.
 """
 
 from __future__ import annotations
 
 from typing import Iterator, Optional
 
-from keras_loss_lint.diagnostics import Applicability
-from keras_loss_lint.facts.model import CallFacts, Mapping
+from keras_loss_lint.core.diagnostics import Applicability
+from keras_loss_lint.analysis.facts import CallFacts, Mapping
 from keras_loss_lint.rules.base import Report, RuleContext, define_rule
 from keras_loss_lint.rules.common import (
     arg_spec,
@@ -47,7 +50,7 @@ from keras_loss_lint.rules.common import (
     unsorted_names,
 )
 from keras_loss_lint.rules.fixes import dict_to_list_fix
-from keras_loss_lint.semantics import OutputsSpec, Scenario
+from keras_loss_lint.keras.semantics import OutputsSpec, Scenario
 
 
 def check(context: RuleContext) -> Iterator[Report]:

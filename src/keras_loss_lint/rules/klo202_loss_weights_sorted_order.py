@@ -24,7 +24,9 @@ model.compile(loss=["mse", "mse"], loss_weights=[2.0, 30.0])
 
 ## Fix safety
 The fix rewrites `loss_weights` in the form of `loss`, in output order: a dict loss gets a dict of
-weights keyed by output name, a list loss a list of weights. It is safe: it states what the code says.
+weights keyed by output name, a list loss a list of weights. It is safe (it states what the code
+says) when every moved weight is free of side effects; a weight that may have one (`next(it)`) makes
+it unsafe, and a `:=` that another weight reads withholds it.
 No fix is offered for a single loss with dict weights (write one loss per output, then list weights).
 """
 
@@ -32,10 +34,8 @@ from __future__ import annotations
 
 from typing import Iterator, Optional
 
-import libcst as cst
-
-from keras_loss_lint.diagnostics import Applicability
-from keras_loss_lint.facts.model import CallFacts, Mapping, Seq
+from keras_loss_lint.core.diagnostics import Applicability
+from keras_loss_lint.analysis.facts import CallFacts, Mapping, Seq
 from keras_loss_lint.rules.base import FixProposal, NodeEdit, Report, RuleContext, define_rule
 from keras_loss_lint.rules.common import (
     arg_spec,
@@ -44,11 +44,12 @@ from keras_loss_lint.rules.common import (
     group_by,
     named_flat_outputs,
     on_versions,
+    raise_on,
     outcomes,
     unsorted_names,
 )
-from keras_loss_lint.rules.fixes import dict_literal, has_comment, list_literal
-from keras_loss_lint.semantics import OutputsSpec, Scenario
+from keras_loss_lint.rules.fixes import FixBuilder, dict_as_list, dict_literal, has_comment, written_items
+from keras_loss_lint.keras.semantics import OutputsSpec, Scenario
 
 
 def check(context: RuleContext) -> Iterator[Report]:
@@ -78,7 +79,7 @@ def _message(names: tuple[str, ...], call: CallFacts, versions) -> Optional[str]
     effects = []
     for outcome, on in group_by(outcomes(versions, scenario)).items():
         if not outcome.trains:
-            effects.append(f"{on_versions(on)} raise at the first fit()")
+            effects.append(f"{raise_on(on)} at the first fit()")
         else:
             pairings = _weight_pairings(names, outcome, meant)
             if pairings:
@@ -109,30 +110,31 @@ def _label(entry: str | None, names: tuple[str, ...]) -> str:
     return repr(names[int(entry)]) if entry.isdigit() and int(entry) < len(names) else repr(entry)
 
 
-def _fix(call: CallFacts, names: tuple[str, ...]):
+def _fix(call: CallFacts, names: tuple[str, ...]) -> Optional[FixBuilder]:
     weights = call.arguments["loss_weights"]
     loss = call.arguments["loss"].value
     if has_comment(weights.node):
         return None
     value = weights.value
-    if isinstance(value, Seq) and isinstance(weights.node, cst.List | cst.Tuple) and len(value.items) == len(names):
-        if value.item_nodes is None:
+    applicability = Applicability.SAFE
+    if isinstance(value, Seq) and len(value.items) == len(names):
+        items = written_items(value, weights.node)
+        if items is None:
             return None
-        content = dict_literal(names, value.item_nodes)  # type: ignore[arg-type]
-    elif isinstance(value, Mapping) and isinstance(weights.node, cst.Dict) and set(value.keys()) == set(names):
-        nodes = [value.get(name).value_node for name in names]  # type: ignore[union-attr]
-        if any(node is None for node in nodes) or not isinstance(loss, Seq) or len(loss.items) != len(names):
+        content = dict_literal(names, items)  # written order kept: the items are evaluated as before
+    elif isinstance(value, Mapping) and value.node is weights.node and set(value.keys()) == set(names):
+        if not isinstance(loss, Seq) or len(loss.items) != len(names):
             return None
-        content = list_literal(nodes)  # type: ignore[arg-type]
+        rewritten = dict_as_list(value, names, allow_none=True)
+        if rewritten is None:
+            return None
+        content, applicability = rewritten
     else:
         return None
 
     def build() -> FixProposal:
-        return FixProposal(
-            "Write loss_weights in the form of loss, in output order",
-            Applicability.SAFE,
-            (NodeEdit(weights.node, content),),
-        )
+        edit = NodeEdit(weights.node, content)
+        return FixProposal("Write loss_weights in the form of loss, in output order", applicability, (edit,))
 
     return build
 

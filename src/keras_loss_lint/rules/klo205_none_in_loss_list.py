@@ -25,8 +25,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from keras_loss_lint.facts.model import NONE as _NONE
-from keras_loss_lint.facts.model import Seq
+from keras_loss_lint.analysis.facts import NONE as _NONE
+from keras_loss_lint.analysis.facts import Seq
 from keras_loss_lint.rules.base import Report, RuleContext, define_rule
 from keras_loss_lint.rules.common import (
     arg_spec,
@@ -37,7 +37,7 @@ from keras_loss_lint.rules.common import (
     on_versions,
     outcomes,
 )
-from keras_loss_lint.semantics import OutputsSpec, Scenario
+from keras_loss_lint.keras.semantics import OutputsSpec, Scenario
 
 
 def check(context: RuleContext) -> Iterator[Report]:

@@ -25,15 +25,14 @@ release it changes which output gets which entry, to what the code says.
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterator, Optional
 
-import libcst as cst
 
-from keras_loss_lint.diagnostics import Applicability
-from keras_loss_lint.facts.model import Argument, Seq
+from keras_loss_lint.core.diagnostics import Applicability
+from keras_loss_lint.analysis.facts import Argument, Seq
 from keras_loss_lint.rules.base import FixProposal, NodeEdit, Report, RuleContext, define_rule
 from keras_loss_lint.rules.common import dict_outputs, on_versions
-from keras_loss_lint.rules.fixes import dict_literal, has_comment
+from keras_loss_lint.rules.fixes import FixBuilder, dict_literal, has_comment, written_items
 
 ARGUMENTS = {"compile": ("loss", "loss_weights", "metrics", "weighted_metrics")}
 
@@ -59,13 +58,14 @@ def check(context: RuleContext) -> Iterator[Report]:
             yield Report(RULE.code, argument.node, message, _fix(argument, keys, name))
 
 
-def _fix(argument: Argument, keys: tuple[str, ...], name: str):
+def _fix(argument: Argument, keys: tuple[str, ...], name: str) -> Optional[FixBuilder]:
     value = argument.value
-    if not isinstance(value, Seq) or not isinstance(argument.node, (cst.List, cst.Tuple)) or value.item_nodes is None:
+    items = written_items(value, argument.node) if isinstance(value, Seq) else None
+    if items is None or len(items) != len(keys):
         return None
     if any('"' in key or "\\" in key for key in keys) or has_comment(argument.node):
         return None
-    content = dict_literal(keys, value.item_nodes)  # type: ignore[arg-type]
+    content = dict_literal(keys, items)  # written order kept: the items are evaluated as before
 
     def build() -> FixProposal:
         edit = NodeEdit(argument.node, content)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from keras_loss_lint.facts.model import Mapping
+from keras_loss_lint.analysis.facts import Mapping
 from keras_loss_lint.rules.base import Report, RuleContext, define_rule
 from keras_loss_lint.rules.common import dict_arguments, looks_auto_generated, model_label
 

@@ -23,9 +23,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from keras_loss_lint.facts.model import Seq
+from keras_loss_lint.analysis.facts import Seq
 from keras_loss_lint.rules.base import Report, RuleContext, define_rule
-from keras_loss_lint.rules.common import is_single_value, model_label, on_versions
+from keras_loss_lint.rules.common import counted, is_single_value, model_label, on_versions, raise_on
 
 
 def check(context: RuleContext) -> Iterator[Report]:
@@ -47,7 +47,10 @@ def check(context: RuleContext) -> Iterator[Report]:
             if length == count and len(set(argument.value.items)) == 1:
                 continue  # the same metric for every output means the same on Keras 2 and 3
             if length != count:
-                effect = f"{on_versions(versions)} raise at the first fit() ({length} metrics, {count} outputs)"
+                effect = (
+                    f"{raise_on(versions)} at the first fit() "
+                    f"({counted(length, 'metric')} for {counted(count, 'output')})"
+                )
             else:
                 effect = f"on {on_versions(versions)} output i gets only metric i, not all of them"
             message = (

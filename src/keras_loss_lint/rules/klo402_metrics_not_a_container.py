@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from keras_loss_lint.facts.model import CallFacts
+from keras_loss_lint.analysis.facts import CallFacts
 from keras_loss_lint.rules.base import Report, RuleContext, define_rule
-from keras_loss_lint.rules.common import is_single_value, on_versions
+from keras_loss_lint.rules.common import is_single_value, raise_on
 
 
 def check(context: RuleContext) -> Iterator[Report]:
@@ -34,7 +34,7 @@ def check(context: RuleContext) -> Iterator[Report]:
             argument = call.argument(name)
             if argument is not None and is_single_value(argument.value):
                 message = (
-                    f"`{name}` is a single value, not a list or dict: {on_versions(versions)} raise at "
+                    f"`{name}` is a single value, not a list or dict: {raise_on(versions)} at "
                     f"compile(); write `{name}=[...]`"
                 )
                 yield Report(RULE.code, argument.node, message)

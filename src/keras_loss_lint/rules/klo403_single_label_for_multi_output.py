@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from keras_loss_lint.facts.model import NONE, Array, Seq
+from keras_loss_lint.analysis.facts import NONE, Array, Seq
 from keras_loss_lint.rules.base import Report, RuleContext, define_rule
 from keras_loss_lint.rules.common import KERAS_3_0_TO_3_6, KERAS_3_7_ON, effects_by_era, model_label
 
@@ -41,7 +41,7 @@ def check(context: RuleContext) -> Iterator[Report]:
             continue
         effects = effects_by_era(
             versions,
-            [(KERAS_3_0_TO_3_6, "on {versions} only the first output is trained"), (KERAS_3_7_ON, "{versions} raise")],
+            [(KERAS_3_0_TO_3_6, "on {versions} only the first output is trained"), (KERAS_3_7_ON, "{versions_raise}")],
         )
         message = (
             f"one label array for {model_label(call)} with {model.outputs.count} outputs: Keras 2 broadcast "

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from keras_loss_lint.facts.model import Mapping, Opaque, Seq
+from keras_loss_lint.analysis.facts import Mapping, Opaque, Seq
 from keras_loss_lint.rules.base import Report, RuleContext, define_rule
 
 

@@ -23,6 +23,8 @@ from keras_loss_lint.rules import klo401_flat_metrics_list_per_output
 from keras_loss_lint.rules import klo402_metrics_not_a_container
 from keras_loss_lint.rules import klo403_single_label_for_multi_output
 from keras_loss_lint.rules import klo404_positional_compile_arguments
+from keras_loss_lint.rules import klo900_unused_noqa
+from keras_loss_lint.rules import klo901_internal_error
 from keras_loss_lint.rules.base import Rule
 
 ALL_RULES: tuple[Rule, ...] = tuple(
@@ -49,6 +51,8 @@ ALL_RULES: tuple[Rule, ...] = tuple(
             klo402_metrics_not_a_container.RULE,
             klo403_single_label_for_multi_output.RULE,
             klo404_positional_compile_arguments.RULE,
+            klo900_unused_noqa.RULE,
+            klo901_internal_error.RULE,
         ),
         key=lambda rule: rule.code,
     )

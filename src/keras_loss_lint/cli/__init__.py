@@ -1,1 +1,0 @@
-"""The ruff-style command line (`keras-loss-lint`); the entry point is `keras_loss_lint.cli.main:main`."""

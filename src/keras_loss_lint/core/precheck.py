@@ -1,0 +1,35 @@
+"""The cheap textual pre-check, importable without LibCST (whose import alone costs half a second).
+
+A finding needs a call to one of the recorded methods and a Keras import; without both words in the
+text no rule can fire, so the file is neither parsed nor is the analyzer even imported.
+
+A file may compile a model that another module of its project builds, and mention Keras nowhere
+itself: with the project's index, a file with a recorded method's word is also let through when one
+of the project modules it imports (read from its import lines, transitively) mentions Keras. Without
+an index no other module is followed, so `has_candidate` alone is exact.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Optional
+
+from keras_loss_lint.keras.api import CANDIDATE_CALL
+
+if TYPE_CHECKING:
+    from keras_loss_lint.project.index import ProjectIndex
+
+__all__ = ["CANDIDATE_CALL", "has_candidate", "needs_analysis"]
+
+
+def has_candidate(source: str) -> bool:
+    """False guarantees that linting `source` on its own reports nothing."""
+    return "keras" in source and CANDIDATE_CALL.search(source) is not None
+
+
+def needs_analysis(source: str, path: Optional[str] = None, project: Optional["ProjectIndex"] = None) -> bool:
+    """False guarantees that linting `source` with `project`'s modules reports nothing."""
+    if has_candidate(source):
+        return True
+    if project is None or CANDIDATE_CALL.search(source) is None:
+        return False
+    return project.reaches_keras(source, path)

@@ -1,0 +1,112 @@
+"""The flake8 face: `flake8 --select KLO`.
+
+flake8 runs every installed plugin on every file and stops the whole run when a plugin raises, so this
+plugin works from the lines flake8 already read, skips files without a candidate call before any
+parsing, and never lets an exception escape. flake8 applies `# noqa` and `--select` itself.
+
+The settings are the project's, as for every other face: `[tool.keras-loss-lint]` (or the `[flake8]`
+section's `keras-version` and KLO entries) gives the selection, the per-file ignores and the target
+Keras versions; flake8's own `--keras-version` overrides the target where it is set.
+
+flake8 hands over one file at a time; the plugin still reads the project's other modules (those the
+file imports, found from the project root above it), so a model built in `models.py` is checked
+where `train.py` compiles it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import Any, ClassVar, Iterator
+
+from keras_loss_lint import __version__
+from keras_loss_lint.core.diagnostics import Diagnostic
+from keras_loss_lint.core.precheck import needs_analysis
+from keras_loss_lint.project.config import ConfigError, ConfigResolver
+from keras_loss_lint.project.index import ProjectIndex, index_for
+from keras_loss_lint.project.settings import Settings
+from keras_loss_lint.project.target import resolve_target
+from keras_loss_lint.keras.versions import InvalidKerasVersion, TargetVersions
+
+LOG = logging.getLogger(__name__)
+STDIN_NAMES = frozenset({"stdin", "-", "(none)"})
+
+
+class KerasLossLintPlugin:
+    name = "keras-loss-lint"
+    version = __version__
+    keras_version: ClassVar[str | None] = None
+
+    def __init__(self, tree: Any, lines: list[str], filename: str) -> None:
+        # flake8 classifies plugins by their parameters: asking for `tree` makes this a tree plugin.
+        # The tree itself is not used: a textual pre-check is cheaper than walking it.
+        self._lines = lines
+        self._filename = filename
+
+    @classmethod
+    def add_options(cls, option_manager: Any) -> None:
+        option_manager.add_option(
+            "--keras-version",
+            default=None,
+            parse_from_config=True,
+            help="PEP 440 specifier of the Keras releases the code runs on (e.g. '==3.5.0', '>=3.7'). "
+            "Default: detected from the project's requirements, else every known release.",
+        )
+
+    @classmethod
+    def parse_options(cls, options: argparse.Namespace) -> None:
+        value = getattr(options, "keras_version", None)
+        if value:
+            try:
+                TargetVersions.from_specifier(value, "--keras-version")
+            except InvalidKerasVersion as error:
+                sys.stderr.write(f"flake8: error: --keras-version: {error}\n")
+                raise SystemExit(2) from None
+        cls.keras_version = value or None
+
+    def run(self) -> Iterator[tuple[int, int, str, type]]:
+        source = "".join(self._lines)
+        try:
+            project = None if self._filename in STDIN_NAMES else index_for(self._filename)
+            if not needs_analysis(source, self._filename, project):
+                return
+            diagnostics = self._lint(source, project)
+        except Exception as error:  # noqa: BLE001 - one file's bug must not stop the user's whole flake8 run
+            # One line, no traceback: logging's last-resort handler prints warnings on stderr as they are.
+            LOG.warning("keras-loss-lint: internal error on %s: %s: %s", self._filename, type(error).__name__, error)
+            LOG.debug("keras-loss-lint: traceback", exc_info=True)
+            return
+        for diagnostic in diagnostics:
+            yield diagnostic.line, diagnostic.column, f"{diagnostic.code} {diagnostic.message}", type(self)
+
+    def _lint(self, source: str, project: ProjectIndex | None) -> tuple[Diagnostic, ...]:
+        from keras_loss_lint.core.lint import lint_source  # imports LibCST: only for candidate files
+
+        path = None if self._filename in STDIN_NAMES else Path(self._filename).resolve()
+        settings = _project_settings(path)
+        if self.keras_version is not None:
+            settings = Settings(settings.selection, resolve_target(path, explicit=self.keras_version))
+        settings = Settings(settings.selection, settings.target, honour_noqa=False)
+        return lint_source(source, self._filename, settings, fixes=False, project=project).diagnostics
+
+
+_RESOLVERS: dict[Path, ConfigResolver] = {}
+_REPORTED: set[str] = set()
+
+
+def _project_settings(path: Path | None) -> Settings:
+    """The project's settings for `path`, read as the CLI reads them (one resolver per working directory)."""
+    cwd = Path.cwd()
+    resolver = _RESOLVERS.get(cwd)
+    if resolver is None:
+        resolver = _RESOLVERS[cwd] = ConfigResolver(cwd)
+    try:
+        config = resolver.for_path(path) if path is not None else resolver.for_directory(cwd)
+        return config.settings_for(path)
+    except (ConfigError, InvalidKerasVersion, OSError) as error:
+        if str(error) not in _REPORTED:  # once per run, not once per file
+            _REPORTED.add(str(error))
+            LOG.warning("keras-loss-lint: %s; using the default settings", error)
+        return Settings(target=resolve_target(path))

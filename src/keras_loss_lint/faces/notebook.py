@@ -1,0 +1,194 @@
+"""Jupyter notebooks as one Python module, and the way back from module positions to cells.
+
+A kernel runs code cells one after another in one namespace, so the linter sees a notebook as its code
+cells joined in cell order, like ruff: each cell's text, a newline between cells and one at the end.
+Cells are numbered like ruff numbers them: "cell N" is the 1-based position among *all* cells,
+markdown and raw cells included, so the number matches what an editor shows when it counts cells.
+
+IPython syntax that is not Python is replaced line by line without changing the number of lines, so
+every position in the module maps back to a line of a cell:
+
+- a cell magic (`%%time`, `%%bash` on the first non-blank line) keeps the whole cell out of the module;
+- line magics (`%pip ...`), shell escapes (`!ls`), help (`?obj`, `obj?`, `obj??`), assignments from them
+  (`files = !ls`, `t = %time f()`) and automagic lines (`pip install keras`) become `pass` at the same
+  indentation, so an escape inside a block leaves the block valid; a magic continued with `\\` turns
+  its continuation lines into `pass` too.
+
+Only lines that start a statement are looked at (not lines inside a triple-quoted string or inside
+brackets), so a docstring that says "why?" is left alone.
+
+The LSP server and `--fix` reuse this module: `Notebook.source` is the module text, `to_cell` and
+`to_module` translate positions both ways, and `with_cell_sources` writes new cell text back into the
+original JSON, keeping its key order, indentation, trailing newline and outputs (the CLI's writer keeps
+the file's encoding and line breaks; see keras_loss_lint.core.writing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
+
+from keras_loss_lint.faces.notebook_json import (
+    NotebookError,
+    cell_source,
+    cells_of,
+    check_rewritten,
+    is_code,
+    load_json,
+    source_spans,
+)
+from keras_loss_lint.faces.notebook_magics import NEWLINES, transform_cell
+
+if TYPE_CHECKING:
+    from keras_loss_lint.core.diagnostics import Position
+
+__all__ = [
+    "CodeCell",
+    "Notebook",
+    "NotebookError",
+    "parse_notebook",
+    "transform_cell",
+]
+
+
+@dataclass(frozen=True)
+class CodeCell:
+    """One code cell that is part of the module."""
+
+    index: int  # 0-based position among all cells of the notebook
+    source: str  # the cell's text as stored (newlines normalised to "\n")
+    code: str  # the Python the linter sees: `source` with IPython syntax replaced, same lines
+    first_line: int  # 1-based module line of the cell's first line
+
+    @property
+    def number(self) -> int:
+        """1-based position among all cells: what `cell N` in messages means."""
+        return self.index + 1
+
+    @property
+    def line_count(self) -> int:
+        return self.code.count("\n") + 1
+
+    @property
+    def last_line(self) -> int:
+        return self.first_line + self.line_count - 1
+
+
+@dataclass(frozen=True)
+class Notebook:
+    """A parsed notebook: the module the linter sees and the map back to cells."""
+
+    text: str  # the original JSON text, untouched
+    cells: tuple[CodeCell, ...]  # code cells in the module, in order
+    cell_count: int  # all cells, of every type
+    raw_cell_sources: tuple[str, ...]  # every cell's original code ("" for non-code cells)
+    language: str | None = None
+    _line_to_cell: tuple[int, ...] = field(default=(), repr=False, compare=False)
+
+    @property
+    def source(self) -> str:
+        """The module text: every code cell joined with "\\n", plus a final "\\n" (like ruff)."""
+        return self.module_source()
+
+    @property
+    def is_python(self) -> bool:
+        return self.language is None or self.language.lower() in ("python", "python3", "ipython")
+
+    def module_source(self, blank_cells: Sequence[int] = ()) -> str:
+        """The module text with the cells numbered in `blank_cells` replaced by empty lines."""
+        blank = set(blank_cells)
+        parts = ["\n" * (cell.line_count - 1) if cell.number in blank else cell.code for cell in self.cells]
+        return "\n".join(parts) + "\n" if parts else ""
+
+    def cell(self, number: int) -> CodeCell | None:
+        """The code cell with 1-based number `number`, if it is part of the module."""
+        for cell in self.cells:
+            if cell.number == number:
+                return cell
+        return None
+
+    def cell_at(self, line: int) -> CodeCell | None:
+        """The code cell holding 1-based module line `line` (None past the end)."""
+        if 1 <= line <= len(self._line_to_cell):
+            return self.cells[self._line_to_cell[line - 1]]
+        return None
+
+    def to_cell(self, position: Position) -> tuple[int, Position] | None:
+        """(cell number, position in that cell) for a module position; lines stay 1-based."""
+        from keras_loss_lint.core.diagnostics import Position
+
+        cell = self.cell_at(position.line)
+        if cell is None:
+            # The final "\n" the join adds makes one more line; it belongs to the last cell's end.
+            if self.cells and position.line == len(self._line_to_cell) + 1:
+                last = self.cells[-1]
+                return last.number, Position(last.line_count, 0)
+            return None
+        return cell.number, Position(position.line - cell.first_line + 1, position.column)
+
+    def to_module(self, cell_number: int, position: Position) -> Position | None:
+        """The module position of `position` (1-based line) in the cell numbered `cell_number`."""
+        from keras_loss_lint.core.diagnostics import Position
+
+        cell = self.cell(cell_number)
+        if cell is None or not 1 <= position.line <= cell.line_count:
+            return None
+        return Position(cell.first_line + position.line - 1, position.column)
+
+    def with_cell_sources(self, sources: Mapping[int, str]) -> str:
+        """The notebook JSON with new text for the cells numbered in `sources`.
+
+        Only the `source` values of those cells are rewritten, in place in the original text; every
+        other character stays as written: numbers (`1e400`, `1.0e5`), key order, duplicate keys,
+        layout, outputs. A cell stored as a list of lines stays a list of lines, laid out like the
+        original list. Raises `NotebookError` when a cell's `source` cannot be located unambiguously.
+        """
+        if not sources:
+            return self.text
+        spans = source_spans(self.text, set(sources))
+        escaped = self.text.isascii() and "\\u" in self.text  # a file that escapes non-ASCII keeps doing so
+        pieces, position = [], 0
+        for number in sorted(sources):
+            span = spans[number]
+            pieces += [self.text[position : span.start], span.render(self.text, sources[number], escaped)]
+            position = span.end
+        text = "".join(pieces) + self.text[position:]
+        check_rewritten(text, self.raw_cell_sources, sources)
+        return text
+
+
+def parse_notebook(text: str) -> Notebook:
+    """Read a notebook's JSON text; raise `NotebookError` with a one-line reason if it is not one."""
+    data = load_json(text)
+    cells = cells_of(data)
+    raw_sources = tuple(
+        cell_source(cell, position) if is_code(cell) else "" for position, cell in enumerate(cells)
+    )
+    code_cells: list[CodeCell] = []
+    line_to_cell: list[int] = []
+    next_line = 1
+    for index, cell in enumerate(cells):
+        if not is_code(cell):
+            continue
+        source = NEWLINES.sub("\n", raw_sources[index])
+        code = transform_cell(source)
+        if code is None:
+            continue  # a cell magic: the whole cell is not Python
+        code_cell = CodeCell(index, source, code, next_line)
+        line_to_cell.extend([len(code_cells)] * code_cell.line_count)
+        code_cells.append(code_cell)
+        next_line += code_cell.line_count
+    return Notebook(text, tuple(code_cells), len(cells), raw_sources, _language(data), tuple(line_to_cell))
+
+
+def _language(data: dict[str, Any]) -> str | None:
+    metadata = data.get("metadata")
+    if not isinstance(metadata, dict):
+        return None
+    for key in ("language_info", "kernelspec"):
+        entry = metadata.get(key)
+        if isinstance(entry, dict):
+            name = entry.get("name") if key == "language_info" else entry.get("language")
+            if isinstance(name, str) and name:
+                return name
+    return None

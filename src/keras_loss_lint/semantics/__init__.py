@@ -1,7 +1,0 @@
-"""Version-aware model of how Keras matches loss, loss_weights, metrics and labels to outputs."""
-
-from keras_loss_lint.semantics.intent import intended
-from keras_loss_lint.semantics.model import predict
-from keras_loss_lint.semantics.scenario import BROADCAST, ArgSpec, Outcome, OutputsSpec, Scenario
-
-__all__ = ["BROADCAST", "ArgSpec", "Outcome", "OutputsSpec", "Scenario", "intended", "predict"]
