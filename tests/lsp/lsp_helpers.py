@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
+from pathlib import Path
 from typing import Any, Sequence
 
 from lsprotocol import types
@@ -113,3 +114,21 @@ def apply_workspace_edit(text: str, uri: str, edit: types.WorkspaceEdit) -> str:
         edits.extend(change.edits)  # type: ignore[arg-type]
     edits.extend((edit.changes or {}).get(uri, []))
     return apply_text_edits(text, edits)
+
+
+def workspace(folder: Path, debounce_ms: int = 0) -> types.InitializeParams:
+    """What VS Code sends for one workspace folder, with the server's debounce set."""
+    return types.InitializeParams(
+        capabilities=vscode_capabilities(),
+        root_uri=folder.as_uri(),
+        workspace_folders=[types.WorkspaceFolder(uri=folder.as_uri(), name="workspace")],
+        initialization_options={"debounceMs": debounce_ms},
+    )
+
+
+def open_document(client: LanguageClient, path: Path, text: str | None = None) -> str:
+    """Open `path` (with `text`, else what is on disk) as version 1; returns its URI."""
+    text = path.read_text(encoding="utf-8") if text is None else text
+    item = types.TextDocumentItem(uri=path.as_uri(), language_id="python", version=1, text=text)
+    client.text_document_did_open(types.DidOpenTextDocumentParams(item))
+    return item.uri

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import pytest_lsp
 from lsprotocol import types
-from lsp_helpers import CONFIG, RecordingClient, vscode_capabilities
+from lsp_helpers import CONFIG, RecordingClient, open_document, workspace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from fixture_expectations import FIXTURES, expected_diagnostics  # noqa: E402
@@ -36,23 +36,9 @@ model.compile(optimizer="adam", loss={"severity": "mse", "category": "mae"})
 
 @pytest_lsp.fixture(config=CONFIG)
 async def client(lsp_client: RecordingClient, tmp_path: Path):
-    await lsp_client.initialize_session(
-        types.InitializeParams(
-            capabilities=vscode_capabilities(),
-            root_uri=tmp_path.as_uri(),
-            workspace_folders=[types.WorkspaceFolder(uri=tmp_path.as_uri(), name="workspace")],
-            initialization_options={"debounceMs": 0},
-        )
-    )
+    await lsp_client.initialize_session(workspace(tmp_path, debounce_ms=0))
     yield
     await lsp_client.shutdown_session()
-
-
-def open_document(client: RecordingClient, path: Path, text: str | None = None) -> str:
-    text = path.read_text(encoding="utf-8") if text is None else text
-    item = types.TextDocumentItem(uri=path.as_uri(), language_id="python", version=1, text=text)
-    client.text_document_did_open(types.DidOpenTextDocumentParams(item))
-    return item.uri
 
 
 async def latest(client: RecordingClient, uri: str, count: int, timeout: float = 15.0) -> list[types.Diagnostic]:

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
-from lsprotocol import types
-from lsp_helpers import SERVER_COMMAND, RecordingClient, make_client, vscode_capabilities
+from lsp_helpers import SERVER_COMMAND, RecordingClient, make_client, open_document, workspace
 from pytest_lsp import ClientServerConfig
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -31,14 +30,7 @@ CONFIG = ClientServerConfig(server_command=SERVER_COMMAND, client_factory=make_c
 @pytest_lsp.fixture(config=CONFIG)
 async def client(lsp_client: RecordingClient, tmp_path: Path):
     (tmp_path / "pyproject.toml").write_text(f'[tool.keras-loss-lint]\nkeras-version = "{KERAS_3_5}"\n')
-    await lsp_client.initialize_session(
-        types.InitializeParams(
-            capabilities=vscode_capabilities(),
-            root_uri=tmp_path.as_uri(),
-            workspace_folders=[types.WorkspaceFolder(uri=tmp_path.as_uri(), name="workspace")],
-            initialization_options={"debounceMs": 0},
-        )
-    )
+    await lsp_client.initialize_session(workspace(tmp_path, debounce_ms=0))
     yield
     await lsp_client.shutdown_session()
 
@@ -46,9 +38,7 @@ async def client(lsp_client: RecordingClient, tmp_path: Path):
 async def test_a_raising_rule_costs_only_itself(client: RecordingClient, tmp_path: Path) -> None:
     path = tmp_path / "train.py"
     path.write_text(SOURCE, encoding="utf-8")
-    item = types.TextDocumentItem(uri=path.as_uri(), language_id="python", version=1, text=SOURCE)
-    client.text_document_did_open(types.DidOpenTextDocumentParams(item))
-    diagnostics = await client.diagnostics_for(path.as_uri(), 1)
+    diagnostics = await client.diagnostics_for(open_document(client, path), 1)
     codes = sorted(str(d.code) for d in diagnostics)
     assert codes == ["KLO401", "KLO901"]
     failure = next(d for d in diagnostics if d.code == "KLO901")

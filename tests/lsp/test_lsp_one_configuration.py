@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
-from lsprotocol import types
-from lsp_helpers import CONFIG, RecordingClient, vscode_capabilities
+from lsp_helpers import CONFIG, RecordingClient, open_document, workspace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from one_configuration import expected, write_project  # noqa: E402
@@ -19,14 +18,7 @@ pytestmark = pytest.mark.asyncio
 
 @pytest_lsp.fixture(config=CONFIG)
 async def client(lsp_client: RecordingClient, tmp_path: Path):
-    await lsp_client.initialize_session(
-        types.InitializeParams(
-            capabilities=vscode_capabilities(),
-            root_uri=tmp_path.as_uri(),
-            workspace_folders=[types.WorkspaceFolder(uri=tmp_path.as_uri(), name="workspace")],
-            initialization_options={"debounceMs": 0},
-        )
-    )
+    await lsp_client.initialize_session(workspace(tmp_path, debounce_ms=0))
     yield
     await lsp_client.shutdown_session()
 
@@ -34,10 +26,7 @@ async def client(lsp_client: RecordingClient, tmp_path: Path):
 async def test_the_server_reports_what_the_configuration_says(client: RecordingClient, tmp_path: Path) -> None:
     found = []
     for path in write_project(tmp_path):
-        text = path.read_text(encoding="utf-8")
-        item = types.TextDocumentItem(uri=path.as_uri(), language_id="python", version=1, text=text)
-        client.text_document_did_open(types.DidOpenTextDocumentParams(item))
-        for diagnostic in await client.diagnostics_for(path.as_uri(), 1):
+        for diagnostic in await client.diagnostics_for(open_document(client, path), 1):
             start = diagnostic.range.start
             relative = path.relative_to(tmp_path).as_posix()
             found.append((relative, start.line + 1, start.character + 1, str(diagnostic.code)))

@@ -17,7 +17,7 @@ from lsp_helpers import (
     KLO201_SOURCE,
     RecordingClient,
     apply_workspace_edit,
-    vscode_capabilities,
+    workspace,
 )
 
 from keras_loss_lint.core.lint import lint_source
@@ -27,14 +27,7 @@ pytestmark = pytest.mark.asyncio
 
 @pytest_lsp.fixture(config=CONFIG)
 async def client(lsp_client: RecordingClient, tmp_path: Path):
-    await lsp_client.initialize_session(
-        types.InitializeParams(
-            capabilities=vscode_capabilities(),
-            root_uri=tmp_path.as_uri(),
-            workspace_folders=[types.WorkspaceFolder(uri=tmp_path.as_uri(), name="workspace")],
-            initialization_options={"debounceMs": 50},
-        )
-    )
+    await lsp_client.initialize_session(workspace(tmp_path, debounce_ms=50))
     yield
     await lsp_client.shutdown_session()
 

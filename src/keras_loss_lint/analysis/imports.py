@@ -12,6 +12,7 @@ from typing import Optional
 
 import libcst as cst
 
+from keras_loss_lint.analysis.names import dotted_name
 from keras_loss_lint.analysis import keras_api
 from keras_loss_lint.analysis.facts import UNKNOWN, KerasRef, Value
 from keras_loss_lint.analysis.frames import Frame
@@ -99,15 +100,6 @@ def star_member(module: str, name: str) -> Optional[Value]:
         or qualname in keras_api.INPUT_FUNCTIONS
     )
     return KerasRef(qualname) if known and not name.startswith("_") else None
-
-
-def dotted_name(node: Optional[cst.CSTNode]) -> Optional[str]:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        base = dotted_name(node.value)
-        return f"{base}.{node.attr.value}" if base else None
-    return None
 
 
 def module_value(dotted: str) -> Value:

@@ -14,6 +14,7 @@ from typing import Any, Callable, Optional, Sequence
 
 import libcst as cst
 
+from keras_loss_lint.analysis.names import dotted_name
 from keras_loss_lint.analysis import keras_api, keras_calls
 from keras_loss_lint.analysis.arguments import CallArguments
 from keras_loss_lint.analysis.assignment import AssignmentMixin
@@ -415,24 +416,15 @@ def _irrefutable(case: cst.MatchCase) -> bool:
 
 
 def _decorated_as(node: cst.FunctionDef, names: tuple[str, ...]) -> bool:
-    return any(_dotted(decorator.decorator) in names for decorator in node.decorators)
+    return any(dotted_name(decorator.decorator) in names for decorator in node.decorators)
 
 
 def _has_blocking_decorator(node: cst.FunctionDef) -> bool:
     """Decorated methods (properties, static and class methods, wrappers) are not followed."""
     for decorator in node.decorators:
-        if _dotted(decorator.decorator) not in ("override", "typing.override"):
+        if dotted_name(decorator.decorator) not in ("override", "typing.override"):
             return True
     return False
-
-
-def _dotted(node: cst.CSTNode) -> Optional[str]:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        base = _dotted(node.value)
-        return f"{base}.{node.attr.value}" if base else None
-    return None
 
 
 def _class_kind(bases: Sequence[Value]) -> ClassKind:

@@ -14,6 +14,8 @@ from typing import Callable, Optional
 
 import libcst as cst
 
+from keras_loss_lint.analysis.names import dotted_name
+
 PathNames = Callable[[str], Optional[str]]
 
 _JOIN = ("join", "joinpath")
@@ -24,7 +26,7 @@ _PATH_CLASSES = frozenset({"Path", "PurePath", "PosixPath", "WindowsPath"})
 def sys_path_change(node: cst.Call) -> Optional[tuple[bool, cst.BaseExpression]]:
     """(in front, directory expression) when `node` is `sys.path.insert(0, d)` or `.append(d)`."""
     func = node.func
-    if not isinstance(func, cst.Attribute) or _dotted(func.value) != "sys.path":
+    if not isinstance(func, cst.Attribute) or dotted_name(func.value) != "sys.path":
         return None
     arguments = [arg for arg in node.args if arg.keyword is None and not arg.star]
     if func.attr.value == "append" and len(arguments) == 1:
@@ -96,7 +98,7 @@ def _call(node: cst.Call, file: Optional[str], names: PathNames) -> Optional[str
 
 def _is_path_method(receiver: cst.BaseExpression) -> bool:
     """Whether `receiver.method(...)` is a method of a path (not a module like `os.path`)."""
-    return _dotted(receiver) not in ("os.path", "path", "os", "pathlib")
+    return dotted_name(receiver) not in ("os.path", "path", "os", "pathlib")
 
 
 def _join(parts: list[Optional[str]]) -> Optional[str]:
@@ -112,12 +114,3 @@ def resolve_directory(path: str, script: Optional[str]) -> Optional[str]:
             return None
         path = os.path.join(os.path.dirname(os.path.abspath(script)), path)
     return os.path.normpath(path)
-
-
-def _dotted(node: cst.CSTNode) -> Optional[str]:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        base = _dotted(node.value)
-        return f"{base}.{node.attr.value}" if base else None
-    return None

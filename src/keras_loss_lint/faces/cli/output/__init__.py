@@ -8,21 +8,9 @@ from typing import Sequence
 from keras_loss_lint.faces.cli.output import text
 from keras_loss_lint.faces.cli.results import EditView, FileResult, FixView, Location, Message
 from keras_loss_lint.faces.cli.output.style import PLAIN, Style, color_enabled
+from keras_loss_lint.project.config_options import OUTPUT_FORMATS
 
-FORMATS = (
-    "full",
-    "concise",
-    "grouped",
-    "json",
-    "json-lines",
-    "junit",
-    "github",
-    "gitlab",
-    "pylint",
-    "rdjson",
-    "azure",
-    "sarif",
-)
+FORMATS = OUTPUT_FORMATS  # the configuration validates the same names
 TEXT_FORMATS = ("full", "concise", "grouped")  # for people: colour, the summary, --show-fixes
 STATISTICS_FORMATS = ("full", "concise", "json")
 # The formats other programs read, each rendered by a module imported only when it is asked for.
