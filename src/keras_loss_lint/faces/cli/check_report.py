@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import IO
 
+from keras_loss_lint.core.text import printable
 from keras_loss_lint.faces.cli.check_options import FixOptions
 from keras_loss_lint.faces.cli.exits import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, PROG
 from keras_loss_lint.faces.cli.output import (
@@ -51,7 +52,7 @@ def finish(
     problems = run.unreadable + [(r.display_path, r.error) for r in results if r.error is not None]
     if not args.silent:
         for display, reason in sorted(problems):
-            print(f"{display}: error: {reason}", file=sys.stderr)
+            print(f"{display}: error: {printable(reason)}", file=sys.stderr)
     shown = sorted((r for r in results if r.error is None), key=lambda r: r.display_path)
     out = stream or sys.stdout
     options = ReportOptions(
@@ -118,10 +119,12 @@ def write_diffs(fixed: list[tuple[CheckTask, str]], stream: IO[str]) -> None:
 
 
 def display_path(path: Path, cwd: Path) -> str:
+    """The path as text formats print it: relative to the working directory when inside it, and with
+    control characters (a newline in a file name) made visible, so no name can forge output lines."""
     try:
-        return str(path.relative_to(cwd))
+        return printable(str(path.relative_to(cwd)))
     except ValueError:
-        return str(path)
+        return printable(str(path))
 
 
 def describe_error(error: BaseException) -> str:

@@ -22,7 +22,7 @@ from typing import Iterable, Sequence
 
 from keras_loss_lint.faces.cli.results import FileResult, Message
 from keras_loss_lint.faces.cli.output.style import Style
-from keras_loss_lint.core.text import LINE_BREAK
+from keras_loss_lint.core.text import LINE_BREAK, printable
 
 CONTEXT_LINES = 2
 TAB_WIDTH = 4
@@ -295,7 +295,7 @@ def _multi_line(
 
 
 def _expand(text: str) -> str:
-    return text.expandtabs(TAB_WIDTH)
+    return printable(text.expandtabs(TAB_WIDTH))  # never send the source's escape sequences to a terminal
 
 
 def _display_width(text: str) -> int:
