@@ -171,3 +171,10 @@ def _walk(node):
     yield node
     for child in node.children:
         yield from _walk(child)
+
+
+def test_a_spent_step_budget_is_reported_not_silent() -> None:
+    loop = "for i in range(100):\n    for j in range(100):\n        for k in range(100):\n            x = [i, j, k]\n"
+    result = lint_source(loop + BUGGY.replace("@NOQA@", ""), "x.py")
+    assert result.partial is not None and "budget" in result.partial
+    assert lint_source(BUGGY.replace("@NOQA@", ""), "x.py").partial is None

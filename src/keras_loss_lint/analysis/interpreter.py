@@ -82,7 +82,8 @@ class Interpreter(ImportsMixin, AssignmentMixin):
             self._run_uncalled_methods()
             self._run_uncalled_functions()
         except BudgetExceeded:
-            pass
+            # What was found before is kept; what comes after is unknown, and the result says so.
+            self.facts.partial = "the analysis step budget ran out: the rest of the module was not analysed"
         finally:
             if isolating:
                 self.trail.undo(self.trail.end())
@@ -105,7 +106,7 @@ class Interpreter(ImportsMixin, AssignmentMixin):
         if project is None:
             return
         self.facts.dependencies = project.dependencies()
-        self.facts.partial = project.partial
+        self.facts.partial = self.facts.partial or project.partial
         if project.modules:
             self.facts.foreign_node_ids = project.foreign_node_ids()
             keep_own_nodes(self.facts, lambda node: not self.facts.is_foreign(node))

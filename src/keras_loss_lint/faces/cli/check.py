@@ -200,6 +200,8 @@ def _run(
     for index, result in zip(pending, checked):
         results[index] = result
         task = tasks[index]
+        if result.partial is not None:
+            log.debug(f"Partly analysed: {task.display_path}: {result.partial}")
         # A rewritten file's result is for its new content, which the next run will hash anew.
         if cache is not None and not result.internal_error and id(task) not in rewritten:
             digest = task.source.digest

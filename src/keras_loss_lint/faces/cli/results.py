@@ -96,7 +96,8 @@ class FileResult(Record):
     """The outcome for one file. `error` is set when it could not be read or analysed at all."""
 
     __slots__ = (
-        "path", "display_path", "messages", "source", "cell_lines", "error", "internal_error", "fixed", "dependencies"
+        "path", "display_path", "messages", "source", "cell_lines", "error", "internal_error", "fixed", "dependencies",
+        "partial",
     )
     path: str
     display_path: str
@@ -107,6 +108,7 @@ class FileResult(Record):
     internal_error: bool
     fixed: tuple[str, ...]
     dependencies: tuple[str, ...]
+    partial: str | None
 
     def __init__(
         self,
@@ -119,8 +121,11 @@ class FileResult(Record):
         internal_error: bool = False,
         fixed: tuple[str, ...] = (),  # --fix / --diff: the codes of the findings whose fixes were applied
         dependencies: tuple[str, ...] = (),  # the project's other modules the findings were read from
+        partial: str | None = None,  # why only part of the file was analysed (a budget ran out)
     ) -> None:
-        super().__init__(path, display_path, messages, source, cell_lines, error, internal_error, fixed, dependencies)
+        super().__init__(
+            path, display_path, messages, source, cell_lines, error, internal_error, fixed, dependencies, partial
+        )
 
     @property
     def checked(self) -> bool:

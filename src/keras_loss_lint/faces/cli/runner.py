@@ -140,7 +140,7 @@ def python_result(task: CheckTask, text: str, result: LintResult) -> FileResult:
             return FileResult(task.filename, task.display_path, error=f"cannot analyse: {result.error}")
         messages.append(syntax)
     messages += [_python_message(d) for d in result.diagnostics]
-    return _result(task, messages, text, None, result.dependencies)
+    return _result(task, messages, text, None, result.dependencies, result.partial)
 
 
 def _check_notebook(task: CheckTask) -> FileResult:
@@ -175,7 +175,7 @@ def notebook_result(task: CheckTask, notebook: Notebook) -> FileResult:
         if result.error is not None:
             return FileResult(task.filename, task.display_path, error=f"cannot analyse: {result.error}")
     messages += [_notebook_message(d, notebook) for d in result.diagnostics]
-    return _result(task, messages, source, cell_lines(notebook), result.dependencies)
+    return _result(task, messages, source, cell_lines(notebook), result.dependencies, result.partial)
 
 
 def invalid_cells(notebook: Notebook) -> list[tuple[int, Message]]:
@@ -229,6 +229,7 @@ def _result(
     source: str,
     lines: tuple[tuple[int, int], ...] | None,
     dependencies: tuple[str, ...] = (),
+    partial: str | None = None,
 ) -> FileResult:
     ordered = tuple(sorted(messages, key=Message.sort_key))
     return FileResult(
@@ -238,6 +239,7 @@ def _result(
         source=source if ordered else None,
         cell_lines=lines if ordered else None,
         dependencies=dependencies,
+        partial=partial,
     )
 
 
