@@ -22,6 +22,7 @@ server supplies unsaved editor text) or from disk, cached by modification time a
 from __future__ import annotations
 
 import os
+import stat
 import re
 import sys
 import threading
@@ -98,11 +99,19 @@ class ProjectIndex:
         self._reader = reader
         self._texts: dict[str, tuple[tuple[int, int], str]] = {}
         self._lock = threading.Lock()
+        self._summaries: dict[tuple[str, SearchPath], tuple[str, tuple[bool, tuple[Located, ...]]]] = {}
+        self._contained: dict[str, bool] = {}  # a path's place never changes: asked for every read
 
     # ---------------------------------------------------------------------------- what is inside
 
     def contains(self, path: str) -> bool:
         """Whether `path` is a project file: under the root, and in no skipped directory."""
+        known = self._contained.get(path)
+        if known is None:
+            known = self._contained[path] = self._is_inside(path)
+        return known
+
+    def _is_inside(self, path: str) -> bool:
         absolute = os.path.abspath(path)
         relative = os.path.relpath(absolute, self.root)
         if relative == os.curdir:
@@ -142,12 +151,14 @@ class ProjectIndex:
             cached = self._texts.get(path)
         if cached is not None and cached[0] == stamp:
             return cached[1]
-        if status.st_size > MAX_MODULE_BYTES:
-            return None
+        if status.st_size > MAX_MODULE_BYTES or not stat.S_ISREG(status.st_mode):
+            return None  # a module linked to /dev/zero or a FIFO is never read
         try:
             with open(path, encoding="utf-8", errors="surrogateescape") as handle:
-                text = handle.read()
+                text = handle.read(MAX_MODULE_BYTES + 1)
         except (OSError, ValueError):
+            return None
+        if len(text) > MAX_MODULE_BYTES:
             return None
         with self._lock:
             self._texts[path] = (stamp, text)
@@ -234,24 +245,42 @@ class ProjectIndex:
     def reaches_keras(self, source: str, path: Optional[str], limit: int = 32) -> bool:
         """Whether `source` imports (read from its import lines, transitively, at most `limit`
         modules) a project module whose text mentions Keras: then it may compile a model it did not
-        build itself. Only a cheap textual question: the analysis decides what the imports mean."""
+        build itself. Only a cheap textual question: the analysis decides what the imports mean.
+
+        flake8 asks this for every file holding a word like `compile`, so each module's answer
+        (whether it mentions Keras, what it imports) is kept per search path while its text is
+        unchanged: a run reads and scans each module once, not once per importer."""
         search = self.search_path(path)
-        pending: list[tuple[str, Optional[str]]] = [(source, path)]
+        pending = list(self._textual_imports(source, path, search))
         seen: set[str] = set()
         while pending:
-            text, importer = pending.pop()
-            for located in self._textual_imports(text, importer, search):
-                if located.file is None or located.file in seen:
-                    continue
-                seen.add(located.file)
-                imported = self.read(located.file)
-                if imported is None:
-                    continue
-                if "keras" in imported:
-                    return True
-                if len(seen) < limit:
-                    pending.append((imported, located.file))
+            located = pending.pop()
+            if located.file is None or located.file in seen:
+                continue
+            seen.add(located.file)
+            summary = self._summary(located.file, search)
+            if summary is None:
+                continue
+            mentions_keras, imports = summary
+            if mentions_keras:
+                return True
+            if len(seen) < limit:
+                pending.extend(imports)
         return False
+
+    def _summary(self, file: str, search: SearchPath) -> Optional[tuple[bool, tuple[Located, ...]]]:
+        text = self.read(file)
+        if text is None:
+            return None
+        key = (file, search)
+        with self._lock:
+            cached = self._summaries.get(key)
+        if cached is not None and cached[0] is text:  # `read` hands back the same string while unchanged
+            return cached[1]
+        summary = ("keras" in text, tuple(self._textual_imports(text, file, search)))
+        with self._lock:
+            self._summaries[key] = (text, summary)
+        return summary
 
     def _textual_imports(self, text: str, importer: Optional[str], search: SearchPath) -> list[Located]:
         found: list[Located] = []
