@@ -244,9 +244,11 @@ def test_bash_completion_completes_commands_options_and_values(cli, tmp_path):
     ]
     assert "gitlab" in _bash_complete(script, "keras-loss-lint", "check", "--output-format", "'g'")
     assert _bash_complete(script, "keras-loss-lint", "check", "--color", "'n'") == ["never"]
-    assert _bash_complete(script, "keras-loss-lint", "rule", "KLO20") == [
-        "KLO201", "KLO202", "KLO203", "KLO204", "KLO205", "KLO206"
-    ]
+    from keras_loss_lint.core.catalogue import known_codes
+
+    family = [code for code in known_codes() if code.startswith("KLO20")]
+    assert _bash_complete(script, "keras-loss-lint", "rule", "KLO20") == family
+    assert "KLO201" in _bash_complete(script, "keras-loss-lint", "rule", "KLO20")
 
 
 @pytest.mark.parametrize("shell", ["zsh", "fish"])

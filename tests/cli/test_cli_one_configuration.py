@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from one_configuration import expected, findings, write_project
 from test_cli_precommit import GIT_ENV, git, snapshot_of_working_tree
 
@@ -50,6 +52,7 @@ def test_the_flake8_configuration_is_the_project_configuration_for_the_cli(tmp_p
     assert findings(cli.stdout) == findings(flake8.stdout) == expected()
 
 
+@pytest.mark.slow  # installs the hook from a throwaway repository, as test_cli_precommit does
 def test_the_pre_commit_hook_reports_the_same(tmp_path: Path) -> None:
     env = {**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
     env.pop("PRE_COMMIT", None)

@@ -37,6 +37,7 @@ def _pre_commit_available() -> bool:
 
 
 pytestmark = [
+    pytest.mark.slow,  # installs the hook from a throwaway repository: seconds, and the package registry
     pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed"),
     pytest.mark.skipif(
         not _pre_commit_available(), reason="pre-commit is not installed (pip install -e '.[test]')"

@@ -2,6 +2,7 @@
 
     .venv/bin/python -m tests.conformance.report          # saved observations; observe what is missing
     .venv/bin/python -m tests.conformance.report --run    # observe every release afresh first
+    .venv/bin/python -m tests.conformance.report --inputs-only  # rewrite only the dict `x` section
     KLL_CONFORMANCE_RELEASES=3.5.0,3.6.0 .venv/bin/python -m tests.conformance.report --output /tmp/c.md
 
 Observations come from `<cache>/results/<release>.json`, written by the conformance tests (or by this
@@ -16,12 +17,26 @@ import datetime
 import re
 import sys
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from keras_loss_lint.keras.semantics import ArgSpec, Outcome, OutputsSpec, Scenario, intended, predict
+from keras_loss_lint.keras.semantics import (
+    ArgSpec,
+    InputOutcome,
+    InputScenario,
+    Outcome,
+    OutputsSpec,
+    Scenario,
+    intended,
+    intended_inputs,
+    predict,
+    predict_inputs,
+)
 
-from . import envs, observe
+from . import envs, input_observe, observe
+from .input_scenarios import BASE as INPUT_BASE
+from .input_scenarios import METHODS as INPUT_METHODS
 from .scenarios import CASES, Case
 from .wire import observable, outcome_from_json
 
@@ -221,6 +236,93 @@ def environments_section(table: Table) -> list[str]:
     return lines + [""]
 
 
+INPUTS_HEADING = "## KLO110, KLO207: a dict `x` for list inputs"
+
+
+def _describe_fed(outcome: InputOutcome, scenario: InputScenario) -> str:
+    if outcome.raises is not None:
+        return outcome.raises
+    meant = intended_inputs(scenario).fed_from
+    if outcome.fed_from == meant:
+        return "as written"
+    return ", ".join(
+        f"{name}←{'nothing' if got is None else got}" for name, got in zip(scenario.inputs.names, outcome.fed_from)
+    )
+
+
+def _inputs_cell(report: Json | None, case: Any, version: Any, disagreements: list[str]) -> str:
+    """One release's outcome for a case, per group of methods that agree."""
+    if report is None:
+        return "not run"
+    raw = {(r["name"], r["method"]): r for r in report["results"]}
+    by_text: dict[str, list[str]] = {}
+    for method in INPUT_METHODS:
+        scenario = replace(case.scenario, method=method)
+        result = raw.get((case.name, method))
+        if result is None:
+            return "not run"
+        observed = InputOutcome(raises=result["raises"]) if result.get("raises") else InputOutcome(
+            tuple(result["fed_from"])
+        )
+        text = _describe_fed(observed, scenario)
+        if observed != predict_inputs(version, scenario):
+            disagreements.append(f"{case.name}-{method} on {version}")
+            text += " ⚠"
+        by_text.setdefault(text, []).append(method)
+    if len(by_text) == 1:
+        return next(iter(by_text))
+    return "<br>".join(f"{'/'.join(methods)}: {text}" for text, methods in by_text.items())
+
+
+def inputs_section(releases: Sequence[envs.Release]) -> list[str]:
+    """The dict `x` catalogue (input_scenarios.py) from saved `input_runner.py` observations."""
+    reports = {r.name: input_observe.load_saved(r) for r in releases}
+    shown = [r for r in releases if reports[r.name] is not None]
+    disagreements: list[str] = []
+    header = ["scenario"] + [r.name for r in shown]
+    rows = []
+    for case in INPUT_BASE:
+        x = describe_arg(case.scenario.x)
+        inputs = case.scenario.inputs
+        written = ("[%s]" if inputs.kind == "list" else "(%s)" if inputs.kind == "tuple" else "%s") % ", ".join(
+            inputs.names
+        )
+        cells = [f"**{case.name}**<br>{case.claim}<br>`inputs {written}`<br>`x {x}`"]
+        cells += [_inputs_cell(reports[r.name], case, r.version, disagreements) for r in shown]
+        rows.append("| " + " | ".join(cells) + " |")
+    return [
+        INPUTS_HEADING,
+        "",
+        "Generated from `tests/conformance/input_runner.py` runs (`test_inputs.py`). Every input has the same",
+        "shape and entry j of `x` is an array filled with j + 1; each input records the value it receives.",
+        "Every case runs with `fit`, `evaluate`, `predict`, `train_on_batch`, `test_on_batch` and",
+        "`predict_on_batch` after `compile(loss=\"mse\", run_eagerly=True)`; a cell lists the methods",
+        "separately where they differ. `b←a` means input `b` was fed the array of entry `a`; an exception",
+        "is raised by the call.",
+        "",
+        f"Releases: {', '.join(r.name for r in shown)}. Cells where predict_inputs() disagrees: "
+        f"{len(disagreements)}.",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+        *rows,
+        "",
+    ]
+
+
+def splice_inputs_section(text: str, section: list[str]) -> str:
+    """Replace the dict `x` section of a rendered report, or add it before the facts section."""
+    block = "\n".join(section)
+    if INPUTS_HEADING in text:
+        start = text.index(INPUTS_HEADING)
+        end = text.find("\n## ", start + 1)
+        return text[:start] + block + (text[end + 1:] if end != -1 else "")
+    marker = "## Facts that are not scenarios"
+    if marker in text:
+        return text.replace(marker, block + "\n" + marker, 1)
+    return text.rstrip("\n") + "\n\n" + block
+
+
 def render(table: Table) -> str:
     by_rule: dict[str, list[Case]] = defaultdict(list)
     for case in CASES:
@@ -251,6 +353,7 @@ def render(table: Table) -> str:
         f"{len(table.disagreements)}.",
         "",
     ]
+    body += inputs_section(table.releases)
     return "\n".join(head + body + facts_section(table) + environments_section(table))
 
 
@@ -269,8 +372,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--run", action="store_true", help="observe every release afresh")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
+    parser.add_argument(
+        "--inputs-only", action="store_true", help="rewrite only the dict `x` section, from saved observations"
+    )
     args = parser.parse_args(argv)
     releases = sorted(envs.selected_releases(), key=lambda r: r.version)
+    if args.inputs_only:
+        text = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
+        args.output.write_text(splice_inputs_section(text, inputs_section(releases)), encoding="utf-8")
+        print(f"wrote the dict `x` section of {args.output}")
+        return 0
     table = Table(releases, collect(releases, args.run))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(render(table), encoding="utf-8")

@@ -102,6 +102,7 @@ def _write_project(root: Path) -> dict[str, bytes]:
     return originals
 
 
+@pytest.mark.slow  # kills real fix runs at four moments: seconds each
 @pytest.mark.parametrize("delay", [0.0, 0.005, 0.02, 0.08])
 def test_a_fix_run_killed_while_writing_leaves_every_file_whole(
     tmp_path: Path, fixed_reference: tuple[dict[str, bytes], float], delay: float

@@ -12,6 +12,8 @@ from typing import Literal, Optional
 
 import libcst as cst
 
+from keras_loss_lint.keras.api import LABEL_METHODS, X_METHODS
+
 _identity = itertools.count(1)
 
 
@@ -298,6 +300,10 @@ class Outputs:
         return bool(self.leaves) and all(leaf.producer is not None for leaf in self.leaves)
 
 
+# A Functional model's `inputs` have the same shape of facts as its outputs: the structure as written,
+# its leaves in Keras's flattened order, and each one's `Input(name=)` (or "auto": `input_layer_3`).
+Inputs = Outputs
+
 ModelKind = Literal["functional", "sequential", "subclassed"]
 
 
@@ -325,6 +331,8 @@ class ModelFacts:
     as_layer: Optional[Producer] = None
     identity: int = field(default_factory=lambda: next(_identity))
     origin: Optional[ModelOrigin] = None
+    # Functional models only: None where the `inputs` argument could not be read at all.
+    inputs: Optional[Inputs] = None
 
 
 @dataclass(frozen=True)
@@ -333,12 +341,14 @@ class Argument:
     node: cst.BaseExpression
 
 
-Method = Literal["compile", "fit", "evaluate", "train_on_batch", "test_on_batch"]
+Method = Literal[
+    "compile", "fit", "evaluate", "train_on_batch", "test_on_batch", "predict", "predict_on_batch"
+]
 
 
 @dataclass(eq=False)
 class CallFacts:
-    """A compile/fit/evaluate/train_on_batch/test_on_batch call on a model."""
+    """A call of one of `keras.api.RECORDED_METHODS` on a model."""
 
     method: Method
     node: cst.Call
@@ -374,7 +384,12 @@ class ModuleFacts:
         return [call for call in self.calls if call.method == "compile"]
 
     def label_calls(self) -> list[CallFacts]:
-        return [call for call in self.calls if call.method != "compile"]
+        """The calls that may pass labels (`predict` takes none)."""
+        return [call for call in self.calls if call.method in LABEL_METHODS]
+
+    def x_calls(self) -> list[CallFacts]:
+        """The calls that pass inputs: every recorded method but `compile`."""
+        return [call for call in self.calls if call.method in X_METHODS]
 
     def calls_on(self, model: ModelFacts, method: Optional[str] = None) -> list[CallFacts]:
         return [

@@ -3,8 +3,8 @@
 It runs the module's statements in order with abstract values (see `facts.py`), follows helper
 functions and classes of the same module with their arguments, unrolls loops over known iterables,
 and runs the alternatives of `if`/`try`/`match`/unknown loops as paths whose writes are joined (see
-`frames.py`), so that any state keeps a value only when every path agrees. Whenever a
-`compile`/`fit`/`evaluate`/`train_on_batch`/`test_on_batch` call is reached on a value that is a
+`frames.py`), so that any state keeps a value only when every path agrees. Whenever a call of one
+of `keras.api.RECORDED_METHODS` (`compile`, `fit`, `predict`, ...) is reached on a value that is a
 model, the call is recorded with its arguments resolved. Anything it cannot follow is UNKNOWN.
 """
 

@@ -48,6 +48,8 @@ POSITIONAL_PARAMETERS: dict[str, dict[int, str]] = {
     "evaluate": {0: "x", 1: "y", 4: "sample_weight"},
     "train_on_batch": {0: "x", 1: "y", 2: "sample_weight"},
     "test_on_batch": {0: "x", 1: "y", 2: "sample_weight"},
+    "predict": {0: "x"},
+    "predict_on_batch": {0: "x"},
 }
 RNN_LAYERS = frozenset(
     {"RNN", "LSTM", "GRU", "SimpleRNN", "Bidirectional", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D",
@@ -203,6 +205,9 @@ def build_functional(
     name, state = name_of(arguments)
     model = ModelFacts("functional", node, outputs, name if state == "explicit" else None)
     model.origin = evaluator.model_origin(node)
+    inputs_value = arguments.get(0, "inputs")
+    if inputs_value is not None:
+        model.inputs = outputs_from(inputs_value, arguments.node(0, "inputs"))
     if state == "unknown":
         model.as_layer = Producer("model", "Model", None, "unknown", node)
     evaluator.facts.models.append(model)
@@ -286,17 +291,30 @@ def _flatten_leaves(value: Value) -> Optional[list[OutputLeaf]]:
 
 
 def model_attribute(model: ModelFacts, attr: str) -> Value:
-    """`model.output_names`, `model.output(s)`: known for a Functional model whose outputs are."""
+    """`model.output_names`, `model.output(s)`, `model.input(s)`: known for a Functional model whose
+    outputs (inputs) are."""
     if attr == "output_names":
         return output_names_value(model)
-    outputs = model.outputs
-    if attr in ("output", "outputs") and model.kind == "functional" and outputs.all_known():
-        # Keras flattens the outputs: `.outputs` is always a list, `.output` the structure given.
-        flat = tuple(leaf.value for leaf in outputs.leaves)
-        if attr == "outputs" or outputs.kind in ("list", "tuple", "nested"):
-            return Seq(flat, "list")
-        if outputs.kind == "single":
-            return flat[0]
+    if attr in ("input", "inputs"):
+        # Dict inputs flatten in sorted key order, which the written-order leaves do not follow.
+        if model.inputs is not None and model.inputs.kind == "dict":
+            return UNKNOWN
+        return _structure_attribute(model, model.inputs, attr == "inputs")
+    if attr in ("output", "outputs"):
+        return _structure_attribute(model, model.outputs, attr == "outputs")
+    return UNKNOWN
+
+
+def _structure_attribute(model: ModelFacts, structure: Optional[Outputs], flat_list: bool) -> Value:
+    """Keras flattens the structure: `.outputs`/`.inputs` is always a list, `.output`/`.input` the
+    structure given (a list for a list or tuple)."""
+    if model.kind != "functional" or structure is None or not structure.all_known():
+        return UNKNOWN
+    flat = tuple(leaf.value for leaf in structure.leaves)
+    if flat_list or structure.kind in ("list", "tuple", "nested"):
+        return Seq(flat, "list")
+    if structure.kind == "single":
+        return flat[0]
     return UNKNOWN
 
 

@@ -109,3 +109,47 @@ class Outcome:
     @property
     def trains(self) -> bool:
         return self.raises is None
+
+
+# ------------------------------------------------------------------------------------------ inputs
+
+InputsKind = Literal["single", "list", "tuple", "dict"]
+# The Model methods that take an `x`: how a dict `x` is fed does not depend on which one (measured,
+# tests/conformance/test_inputs.py), but the conformance suite runs each of them.
+XMethod = Literal["fit", "evaluate", "predict", "train_on_batch", "test_on_batch", "predict_on_batch"]
+
+
+@dataclass(frozen=True)
+class InputsSpec:
+    """A Functional model's inputs as written: `names` are the `Input`s' names in written order (list
+    order, or the dict's insertion order with `keys` aligned)."""
+
+    kind: InputsKind
+    names: tuple[str, ...]
+    keys: tuple[str, ...] | None = None
+
+    @property
+    def count(self) -> int:
+        return len(self.names)
+
+
+@dataclass(frozen=True)
+class InputScenario:
+    """What a model with these inputs is given as `x` in one call of `method`."""
+
+    inputs: InputsSpec
+    x: ArgSpec
+    method: XMethod = "predict"
+
+
+@dataclass(frozen=True)
+class InputOutcome:
+    """Per input, in written order, the label of the `x` entry it is fed (None: none), or the
+    exception Keras raises when the call starts."""
+
+    fed_from: tuple[str | None, ...] = ()
+    raises: str | None = None
+
+    @property
+    def runs(self) -> bool:
+        return self.raises is None

@@ -57,6 +57,28 @@ class MetricsEra(enum.Enum):
     NESTED = "3.14.1+"  # the nested rewrite, with the pairing fixed
 
 
+class InputsEra(enum.Enum):
+    """How `Functional` feeds list/tuple inputs from a dict `x` (measured with `predict`, `fit`,
+    `evaluate` and the `*_on_batch` methods alike: tests/conformance/test_inputs.py)."""
+
+    KERAS_2 = "Keras 2"  # by input name
+    BY_NAME = "3.0-3.3"  # `[x[name] for name in input names]`: extra keys ignored, a missing one KeyError
+    SORTED = "3.4-3.6"  # `tree.flatten(x)`, sorted key order, zipped with the inputs in written order
+    CHECKED = "3.7+"  # by input name when every name is a key, else ValueError
+
+
+def inputs_era(version: Version) -> InputsEra:
+    """3.4.0 is the first sorted release (3.3.3 feeds by name) and 3.6.0 the last (3.7.0 by name),
+    both measured; 3.4.1, 3.5.0 and 3.6.0 were measured sorted too."""
+    if version.major < 3:
+        return InputsEra.KERAS_2
+    if version < Version("3.4.0"):
+        return InputsEra.BY_NAME
+    if version < Version("3.7.0"):
+        return InputsEra.SORTED
+    return InputsEra.CHECKED
+
+
 def loss_era(version: Version) -> LossEra:
     if version.major < 3:
         return LossEra.KERAS_2

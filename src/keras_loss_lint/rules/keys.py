@@ -85,3 +85,8 @@ def _rename_fix(entry: Entry, suggestion: Optional[str]):
         return FixProposal(f"Rename key to {suggestion!r}", Applicability.UNSAFE, (NodeEdit(key_node, content),))
 
     return build
+
+
+def rename_fix(entry: Entry, suggestion: Optional[str]):
+    """Rename a written string key to `suggestion` (unsafe: the key may be meant for another name)."""
+    return _rename_fix(entry, suggestion)

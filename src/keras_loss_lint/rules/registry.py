@@ -11,12 +11,14 @@ from keras_loss_lint.rules import klo106_dict_for_model_without_output_names
 from keras_loss_lint.rules import klo107_output_key_differs_from_layer_name
 from keras_loss_lint.rules import klo108_duplicate_output_name
 from keras_loss_lint.rules import klo109_label_key_not_an_output
+from keras_loss_lint.rules import klo110_input_key_not_an_input
 from keras_loss_lint.rules import klo201_dict_loss_sorted_order
 from keras_loss_lint.rules import klo202_loss_weights_sorted_order
 from keras_loss_lint.rules import klo203_dict_labels_sorted_order
 from keras_loss_lint.rules import klo204_dict_metrics_sorted_order
 from keras_loss_lint.rules import klo205_none_in_loss_list
 from keras_loss_lint.rules import klo206_list_for_dict_outputs
+from keras_loss_lint.rules import klo207_dict_inputs_sorted_order
 from keras_loss_lint.rules import klo301_unnamed_output_layer
 from keras_loss_lint.rules import klo302_auto_generated_name_key
 from keras_loss_lint.rules import klo401_flat_metrics_list_per_output
@@ -39,12 +41,14 @@ ALL_RULES: tuple[Rule, ...] = tuple(
             klo107_output_key_differs_from_layer_name.RULE,
             klo108_duplicate_output_name.RULE,
             klo109_label_key_not_an_output.RULE,
+            klo110_input_key_not_an_input.RULE,
             klo201_dict_loss_sorted_order.RULE,
             klo202_loss_weights_sorted_order.RULE,
             klo203_dict_labels_sorted_order.RULE,
             klo204_dict_metrics_sorted_order.RULE,
             klo205_none_in_loss_list.RULE,
             klo206_list_for_dict_outputs.RULE,
+            klo207_dict_inputs_sorted_order.RULE,
             klo301_unnamed_output_layer.RULE,
             klo302_auto_generated_name_key.RULE,
             klo401_flat_metrics_list_per_output.RULE,

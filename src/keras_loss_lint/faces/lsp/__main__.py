@@ -2,4 +2,6 @@
 
 from keras_loss_lint.faces.lsp.server import main
 
-raise SystemExit(main())
+# Guarded: the lint process (`worker`, started with "spawn") imports the main module again.
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -5,7 +5,6 @@ The text edits themselves are made in `actions`; this module turns them into LSP
 
 from __future__ import annotations
 
-import asyncio
 from typing import Sequence
 
 from lsprotocol import types
@@ -98,9 +97,7 @@ class CodeActions(Session):
         if action.kind != FIX_ALL_KIND or document is None or action.edit is not None:
             return action
         text, path, folders = document.text, document.path, self.folder_paths()
-        fixed = await asyncio.get_running_loop().run_in_executor(
-            self.lint_executor, self.linter.fix_all, text, path, folders
-        )
+        fixed = await self.worker.fix_all(text, path, folders, self.time_limit)
         if fixed is None or document.text is not text:
             return action  # nothing to do, or the text moved on: an edit would not apply
         edit = minimal_edit(text, fixed, document.index)

@@ -29,6 +29,17 @@ def lsp_diagnostic(diagnostic: Diagnostic, index: TextIndex, encoding: str) -> t
     )
 
 
+def not_analysed_diagnostic(reason: str) -> types.Diagnostic:
+    """The one diagnostic of a document whose analysis was given up on, at its start."""
+    start = types.Position(line=0, character=0)
+    return types.Diagnostic(
+        range=types.Range(start=start, end=start),
+        message=f"keras-loss-lint did not fully analyse this file: {reason}",
+        severity=types.DiagnosticSeverity.Information,
+        source=NAME,
+    )
+
+
 def lsp_range(span: Span, index: TextIndex, encoding: str) -> types.Range:
     return types.Range(start=_lsp_position(span.start, index, encoding), end=_lsp_position(span.end, index, encoding))
 

@@ -18,6 +18,10 @@ from urllib.request import url2pathname
 from keras_loss_lint.faces.lsp.positions import TextIndex
 
 PYTHON_SUFFIXES = (".py", ".pyi")
+# Beyond these no file can exist (Linux's PATH_MAX and NAME_MAX; Windows allows less), and asking the
+# filesystem about such a path fails in ways that differ by platform.
+MAX_PATH_BYTES = 4096
+MAX_NAME_BYTES = 255
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,9 @@ class Document:
     version: int | None
     text: str
     generation: int = 0
+    # The editor's text is not known (a change could not be applied): nothing is linted or published
+    # until a change sends the whole text again, or the document is reopened.
+    out_of_sync: bool = False
     _index: TextIndex | None = field(default=None, repr=False)
 
     @property
@@ -78,15 +85,40 @@ class Document:
 
 def path_from_uri(uri: str) -> Path | None:
     """The filesystem path of a `file:` URI (symlinks resolved, as configuration anchors are);
-    None for other schemes."""
-    parsed = urlparse(uri)
+    None for other schemes and for URIs no file can have (see `unusable_path`)."""
+    raw = _raw_path(uri)
+    if raw is None or unusable_path(uri) is not None:
+        return None
+    path = Path(raw)
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError, ValueError):
+        return path.absolute()
+
+
+def unusable_path(uri: str) -> str | None:
+    """Why a `file:` URI cannot name a file (None if it can, or is not a `file:` URI)."""
+    raw = _raw_path(uri)
+    if raw is None:
+        return None
+    if "\0" in raw:
+        return "its path contains a NUL character"
+    encoded = raw.encode("utf-8", "surrogateescape")
+    if len(encoded) > MAX_PATH_BYTES:
+        return f"its path is longer than {MAX_PATH_BYTES} bytes"
+    if any(len(part) > MAX_NAME_BYTES for part in encoded.split(b"/")):
+        return f"its path has a name longer than {MAX_NAME_BYTES} bytes"
+    return None
+
+
+def _raw_path(uri: str) -> str | None:
+    try:
+        parsed = urlparse(uri)
+    except ValueError:  # e.g. an unbalanced "[" in the authority
+        return None
     if parsed.scheme != "file":
         return None
     raw = url2pathname(parsed.path)
     if parsed.netloc and parsed.netloc != "localhost":
         raw = f"//{parsed.netloc}{raw}"  # a UNC path
-    path = Path(raw)
-    try:
-        return path.resolve()
-    except (OSError, RuntimeError):
-        return path.absolute()
+    return raw

@@ -5,13 +5,16 @@ How a change becomes diagnostics:
 1. `didChange` edits the document in the server's own store (`documents`) and bumps its generation;
 2. a per-document timer waits `debounce` seconds; another change restarts it, so a burst of typing
    is linted once, on its latest text;
-3. the text is linted on one worker thread, so the event loop keeps reading messages;
+3. the text is linted in one child process (`worker`), so the event loop keeps reading messages,
+   with a time limit (`timeLimitMs`): a document whose analysis runs past it gets one diagnostic
+   saying so, and the documents behind it are linted as usual;
 4. the result is published only if the document is still at the generation it was computed for and
    no configuration change came in meanwhile; an older result can never replace a newer one.
 
 Configuration and Keras-version detection are cached per folder; a change to pyproject.toml,
-requirements*.txt, a lock file and the like (watched files, or a `didSave` of one) drops the caches
-and re-lints every open document.
+requirements*.txt, a lock file and the like (watched files, a `didSave` of one, or a changed
+modification time noticed when any document is opened or saved: `project_files`) drops the caches and
+re-lints every open document.
 
 A document is linted with the project's other modules, open ones as their unsaved text (a snapshot
 taken when its lint starts); each result says which files it was read from, and a change, save or
@@ -30,15 +33,18 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Any, Iterable
 
 from lsprotocol import types
 
 from keras_loss_lint.faces.lsp.code_actions import FIX_ALL_KIND, CodeActions
-from keras_loss_lint.faces.lsp.conversions import content_change, lsp_diagnostic
-from keras_loss_lint.faces.lsp.documents import Document, path_from_uri
+from keras_loss_lint.faces.lsp.conversions import content_change, lsp_diagnostic, not_analysed_diagnostic
+from keras_loss_lint.faces.lsp.documents import Document, path_from_uri, unusable_path
 from keras_loss_lint.faces.lsp.linting import Outcome, is_project_file
-from keras_loss_lint.faces.lsp.session import IGNORED_METHOD, logger
+from keras_loss_lint.faces.lsp.project_files import ProjectFileStamps
+from keras_loss_lint.faces.lsp.protocol import IGNORED_METHOD
+from keras_loss_lint.faces.lsp.session import logger
+from keras_loss_lint.faces.lsp.worker import TimeLimitExceeded, WorkerFailed
 
 
 class KerasLossLintServer(CodeActions):
@@ -48,28 +54,75 @@ class KerasLossLintServer(CodeActions):
         super().__init__()
         # uri -> the other project files its latest diagnostics were read from.
         self._dependencies: dict[str, frozenset[str]] = {}
+        self._stamps = ProjectFileStamps()
+        self._background: set[asyncio.Future[None]] = set()
 
     # -- documents ------------------------------------------------------------------------------
 
     def open(self, item: types.TextDocumentItem) -> None:
+        reason = unusable_path(item.uri)
+        if reason is not None:
+            # Linted as nothing at all: its settings, excludes and project depend on a path it lacks.
+            self.log(types.MessageType.Warning, f"not linting {item.uri[:200]!r}: {reason}")
+            return
         document = Document(item.uri, path_from_uri(item.uri), item.language_id, item.version, item.text)
         previous = self.documents.get(item.uri)
         if previous is not None:  # opened twice: a new text, later than anything before it
             document.generation = previous.generation + 1
         self.documents[item.uri] = document
         if document.is_python:
+            self.check_project_files(document.path)
             self.schedule(item.uri, delay=0)
 
     def change(self, params: types.DidChangeTextDocumentParams) -> None:
         document = self.documents.get(params.text_document.uri)
+        uri = params.text_document.uri
         if document is None:
-            self.log(types.MessageType.Warning, f"change to a document that is not open: {params.text_document.uri}")
+            if unusable_path(uri) is None:  # an unusable one was logged when it was opened
+                self.log(types.MessageType.Warning, f"change to a document that is not open: {uri}")
             return
         changes = [content_change(event) for event in params.content_changes]
+        if document.out_of_sync:
+            whole = [index for index, change in enumerate(changes) if change.start is None]
+            if not whole:
+                return  # an edit of a text the server does not have: it would only diverge further
+            changes = changes[whole[-1] :]
+            document.out_of_sync = False
+            self.log(types.MessageType.Info, f"{document.uri}: in step with the editor again")
         document.apply(changes, params.text_document.version, self.encoding)
         if document.is_python:
             self.schedule(document.uri, delay=self.debounce)
             self.recheck_dependents(document.path, delay=self.debounce)
+
+    def unreadable_change(self, params: Any) -> None:
+        """A `didChange` that does not decode (a negative position, say): applying the rest of it, or
+        skipping it, would leave the server linting a text the editor does not have. A change in it
+        that sends the whole text resynchronises; otherwise the document is out of step until one
+        does (or it is reopened), and its diagnostics are withdrawn meanwhile."""
+        uri, version, whole = _salvage(params)
+        document = self.documents.get(uri) if uri is not None else None
+        if document is None:
+            return
+        if whole is not None:
+            document.out_of_sync = False
+            document.replace_all(whole, version)
+            if document.is_python:
+                self.schedule(document.uri, delay=self.debounce)
+            return
+        document.out_of_sync = True
+        document.generation += 1  # whatever is being linted is for a text that is no more
+        document.version = version
+        pending = self._pending.pop(document.uri, None)
+        if pending is not None:
+            pending.cancel()
+        self.log(
+            types.MessageType.Error,
+            f"{uri}: a change could not be applied, so the server's copy differs from the editor's;"
+            " diagnostics are withdrawn until the editor sends the whole text (close and reopen the file)",
+        )
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=document.uri, diagnostics=[], version=version)
+        )
 
     def close(self, uri: str) -> None:
         pending = self._pending.pop(uri, None)
@@ -87,10 +140,19 @@ class KerasLossLintServer(CodeActions):
         if path is not None and is_project_file(path):
             self.project_files_changed([path])
             return
+        if self.check_project_files(path):
+            return  # everything is being linted again
         document = self.documents.get(uri)
         if document is not None and document.is_python:
             self.schedule(uri, delay=0)
             self.recheck_dependents(path, delay=0)
+
+    def check_project_files(self, path: Path | None) -> bool:
+        """Re-read the configuration if a project file near `path` changed (see `project_files`)."""
+        changed = self._stamps.changed(path)
+        if changed:
+            self.project_files_changed(changed)
+        return bool(changed)
 
     def recheck_dependents(self, path: Path | None, delay: float) -> None:
         """Lint again the open documents whose latest result was read from `path`."""
@@ -107,24 +169,28 @@ class KerasLossLintServer(CodeActions):
 
     def project_files_changed(self, paths: Iterable[Path | None]) -> None:
         """Forget configuration and version detection that `paths` fed, and lint everything again."""
-        # On the lint thread, queued before the new lints: between two lints, never during one, so
-        # a lint half-way through reading the old files cannot put them back into the caches.
-        try:
-            self.lint_executor.submit(self._invalidate, list(paths))
-        except RuntimeError:  # shut down: nothing will be linted again
-            return
+        # In the lint process, queued before the new lints: between two lints, never during one,
+        # so a lint half-way through reading the old files cannot put them back into the caches.
+        self.keep(asyncio.ensure_future(self._invalidate(list(paths))))
+        self._stamps.refresh()
         self._epoch += 1
         self._results.clear()
         for uri, document in self.documents.items():
             if document.is_python:
                 self.schedule(uri, delay=0)
 
-    def _invalidate(self, paths: list[Path | None]) -> None:
+    async def _invalidate(self, paths: list[Path | None]) -> None:
         try:
-            for path in paths:
-                self.linter.invalidate(path)
+            await self.worker.invalidate(paths, self.time_limit)
+        except WorkerFailed:
+            pass  # shutting down, or the process is gone: its caches went with it
         except Exception:  # noqa: BLE001 - the caches are then merely kept
             logger.exception("dropping cached settings failed")
+
+    def keep(self, task: asyncio.Future[None]) -> None:
+        """Hold a reference to a task nobody awaits until it is done (asyncio keeps only weak ones)."""
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     # -- linting --------------------------------------------------------------------------------
 
@@ -146,7 +212,7 @@ class KerasLossLintServer(CodeActions):
             if delay > 0:
                 await asyncio.sleep(delay)
             document = self.documents.get(uri)
-            if document is None:
+            if document is None or document.out_of_sync:
                 return
             generation, epoch = document.generation, self._epoch
             outcome = await self.outcome(document)
@@ -170,12 +236,15 @@ class KerasLossLintServer(CodeActions):
         text, path, folders = document.text, document.path, self.folder_paths()
         open_texts = self.open_texts()
 
-        def work() -> Outcome | None:
-            if not self._is_current(document, generation, epoch):
-                return None  # superseded while queued: skip the work
-            return self._lint_safely(text, path, folders, open_texts)
+        def wanted() -> bool:
+            return self._is_current(document, generation, epoch)  # else superseded while queued
 
-        outcome = await asyncio.get_running_loop().run_in_executor(self.lint_executor, work)
+        try:
+            outcome = await self.worker.lint(text, path, folders, open_texts, self.time_limit, wanted)
+        except TimeLimitExceeded as error:
+            outcome = Outcome(not_analysed=f"the analysis took too long and was {error} (timeLimitMs)")
+        except WorkerFailed as error:
+            outcome = Outcome(internal_error=str(error))
         if outcome is not None and self._is_current(document, generation, epoch):
             self._results[document.uri] = (generation, epoch, outcome)
             self._dependencies[document.uri] = frozenset(outcome.dependencies)
@@ -185,15 +254,6 @@ class KerasLossLintServer(CodeActions):
         """The paths of open Python documents and their current text (taken on the loop thread)."""
         return {str(d.path): d.text for d in self.documents.values() if d.path is not None and d.is_python}
 
-    def _lint_safely(
-        self, text: str, path: Path | None, folders: Sequence[Path], open_texts: dict[str, str]
-    ) -> Outcome:
-        try:
-            return self.linter.lint(text, path, folders, open_texts)
-        except Exception as error:  # noqa: BLE001 - reported on the loop thread by `_report`
-            logger.exception("internal error while linting %s", path)
-            return Outcome(internal_error=f"{type(error).__name__}: {error}")
-
     def _is_current(self, document: Document, generation: int, epoch: int) -> bool:
         return (
             self.documents.get(document.uri) is document
@@ -202,6 +262,8 @@ class KerasLossLintServer(CodeActions):
         )
 
     def _report(self, outcome: Outcome, document: Document) -> None:
+        if outcome.not_analysed is not None:
+            self.log(types.MessageType.Warning, f"{document.uri} was not fully analysed: {outcome.not_analysed}")
         if outcome.internal_error is not None:
             self.log(types.MessageType.Error, f"internal error while linting {document.uri}: {outcome.internal_error}")
         message = outcome.config_error
@@ -216,6 +278,8 @@ class KerasLossLintServer(CodeActions):
         # from an older text would point at the wrong code.
         index, encoding = document.index, self.encoding
         diagnostics = [lsp_diagnostic(d, index, encoding) for d in outcome.diagnostics]
+        if outcome.not_analysed is not None:
+            diagnostics = [not_analysed_diagnostic(outcome.not_analysed)]
         params = types.PublishDiagnosticsParams(uri=document.uri, diagnostics=diagnostics, version=document.version)
         self.text_document_publish_diagnostics(params)
 
@@ -230,6 +294,24 @@ class KerasLossLintServer(CodeActions):
         if outcome is None or not self._is_current(document, generation, epoch):
             return []  # the text changed meanwhile: the client asks again for the new one
         return await self.actions_for(params, document, outcome)
+
+
+def _salvage(params: Any) -> tuple[str | None, int | None, str | None]:
+    """(uri, version, whole text) of an undecoded `didChange`, as far as they can be read; the whole
+    text only when its last change sends the whole text, which then stands whatever came before."""
+    if not isinstance(params, dict):
+        return None, None, None
+    identifier = params.get("textDocument")
+    identifier = identifier if isinstance(identifier, dict) else {}
+    uri = identifier.get("uri") if isinstance(identifier.get("uri"), str) else None
+    version = identifier.get("version")
+    version = version if isinstance(version, int) and not isinstance(version, bool) else None
+    changes = params.get("contentChanges")
+    last = changes[-1] if isinstance(changes, list) and changes else None
+    whole = None
+    if isinstance(last, dict) and "range" not in last and isinstance(last.get("text"), str):
+        whole = last["text"]
+    return uri, version, whole
 
 
 # ---------------------------------------------------------------------------------------------------

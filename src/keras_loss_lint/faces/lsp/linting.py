@@ -32,7 +32,8 @@ from keras_loss_lint.keras.versions import InvalidKerasVersion
 # Files whose change can change a document's settings: configuration, and the project files the
 # Keras version is detected from (keras_loss_lint.project.target).
 CONFIG_NAMES = frozenset({"pyproject.toml", ".keras-loss-lint.toml", "keras-loss-lint.toml"})
-PROJECT_NAMES = frozenset({"setup.cfg", "Pipfile", "Pipfile.lock"})
+# setup.cfg, tox.ini and .flake8 may also hold a [flake8] section that configures the linter.
+PROJECT_NAMES = frozenset({"setup.cfg", "tox.ini", ".flake8", "Pipfile", "Pipfile.lock"})
 PROJECT_GLOBS = ("requirements*.txt", "*.lock", "pylock*.toml", "Pipfile*")
 # What the server asks the client to watch (workspace/didChangeWatchedFiles), matching the above.
 WATCHED_GLOBS = tuple(f"**/{name}" for name in sorted(CONFIG_NAMES | PROJECT_NAMES)) + tuple(
@@ -65,6 +66,7 @@ class Outcome:
     excluded: bool = False
     internal_error: str | None = None  # a bug in the analyser: logged, and nothing is published
     dependencies: tuple[str, ...] = ()  # the other project files the diagnostics were read from
+    not_analysed: str | None = None  # why the analysis was given up on (its time limit): said once
 
 
 class Linter:

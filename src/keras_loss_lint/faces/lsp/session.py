@@ -1,74 +1,44 @@
 """The server's session: its state, what the client said at initialisation (options, capabilities,
 position encoding, workspace folders), shutting down, and talking back to the client (log messages).
 
-`Protocol` is pygls's protocol adjusted so that nothing a client sends can stop the server. The
-document handlers (`language_server`) and the code actions (`code_actions`) build on `Session`.
+`protocol` adjusts pygls so that nothing a client sends can stop or bloat the server; lints run in
+a child process (`worker`), each with a time limit. The document handlers (`language_server`) and
+the code actions (`code_actions`) build on `Session`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from concurrent.futures import Future, ThreadPoolExecutor
+import sys
+import threading
+from concurrent.futures import Future
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, BinaryIO
 
 from lsprotocol import types
 from pygls.capabilities import get_capability
-from pygls.exceptions import JsonRpcException
+from pygls.io_ import StdoutWriter, run_async
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol
-from pygls.protocol.json_rpc import JsonRPCNotification
-from pygls.protocol.language_server import lsp_method
 
 from keras_loss_lint import __version__
 from keras_loss_lint.faces.lsp.conversions import NAME
 from keras_loss_lint.faces.lsp.documents import Document, path_from_uri
-from keras_loss_lint.faces.lsp.linting import WATCHED_GLOBS, Linter, Outcome
+from keras_loss_lint.faces.lsp.linting import WATCHED_GLOBS, Outcome
 from keras_loss_lint.faces.lsp.positions import ENCODINGS, UTF16
+from keras_loss_lint.faces.lsp.protocol import MAX_MESSAGE_BYTES, BoundedReader, Protocol
+from keras_loss_lint.faces.lsp.worker import LintWorker
 
 DEFAULT_DEBOUNCE_MS = 200
 MAX_DEBOUNCE_MS = 10_000
+# Long enough for any real module (the largest files of big projects lint in about a second), short
+# enough that a pathological one is given up on before the user wonders where the diagnostics went.
+DEFAULT_TIME_LIMIT_MS = 5_000
+MAX_TIME_LIMIT_MS = 600_000
 WATCH_REGISTRATION_ID = "keras-loss-lint/project-files"
-IGNORED_METHOD = "$/keras-loss-lint/undecodable"
 
 # One logger for the whole server, under the name of the module that runs it.
 logger = logging.getLogger("keras_loss_lint.faces.lsp.language_server")
-
-
-class Protocol(LanguageServerProtocol):
-    """pygls's protocol, with open documents kept by the server (see `documents`) and undecodable
-    requests answered instead of left hanging."""
-
-    @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
-    def lsp_text_document__did_open(self, params: Any) -> Any:
-        yield from self._user_handler(types.TEXT_DOCUMENT_DID_OPEN, params)
-
-    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
-    def lsp_text_document__did_change(self, params: Any) -> Any:
-        yield from self._user_handler(types.TEXT_DOCUMENT_DID_CHANGE, params)
-
-    @lsp_method(types.TEXT_DOCUMENT_DID_CLOSE)
-    def lsp_text_document__did_close(self, params: Any) -> Any:
-        yield from self._user_handler(types.TEXT_DOCUMENT_DID_CLOSE, params)
-
-    def _user_handler(self, method: str, params: Any) -> Any:
-        handler = self.fm.features.get(method)
-        if handler is not None:
-            yield handler, (params,), None
-
-    def structure_message(self, data: dict[str, Any]) -> Any:
-        try:
-            return super().structure_message(data)
-        except JsonRpcException as error:
-            if "id" in data and "method" in data:
-                # A request whose params do not decode would otherwise never get an answer.
-                self._send_response(data["id"], error=error.to_response_error())
-            detail = f"{error}" if str(error) else type(error).__name__
-            # pygls types `_server` as any LanguageServer; this protocol only ever serves a Session.
-            server = cast(Session, self._server)
-            server.log(types.MessageType.Error, f"could not decode {data.get('method')!r}: {detail}")
-            return JsonRPCNotification(method=IGNORED_METHOD, jsonrpc="2.0", params=None)
 
 
 class Session(LanguageServer):
@@ -82,12 +52,13 @@ class Session(LanguageServer):
             protocol_cls=Protocol,
         )
         self.documents: dict[str, Document] = {}
-        self.linter = Linter()
         self.debounce = DEFAULT_DEBOUNCE_MS / 1000
+        self.time_limit = DEFAULT_TIME_LIMIT_MS / 1000  # per lint, in seconds
         self.exit_code = 0
-        # One thread: lints run one at a time, off the event loop, and only this thread touches
-        # the configuration caches.
-        self.lint_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="keras-loss-lint")
+        # One child process: lints run one at a time, off the event loop, each with a time limit,
+        # and only that process touches the configuration caches.
+        self.worker = LintWorker()
+        self.watching = False  # the client watches the project files for us
         self._pending: dict[str, asyncio.Task[None]] = {}
         self._results: dict[str, tuple[int, int, Outcome]] = {}  # uri -> (generation, epoch, outcome)
         self._epoch = 0  # bumped when configuration may have changed
@@ -96,14 +67,23 @@ class Session(LanguageServer):
     # -- session --------------------------------------------------------------------------------
 
     def configure(self, options: Any) -> None:
-        """Read `initializationOptions`: {"debounceMs": 200}."""
+        """Read `initializationOptions`: {"debounceMs": 200, "timeLimitMs": 5000}."""
         if not isinstance(options, dict):
             return
-        value = options.get("debounceMs")
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= MAX_DEBOUNCE_MS:
-            self.debounce = value / 1000
-        elif value is not None:
-            self.log(types.MessageType.Warning, f"ignoring debounceMs={value!r}: expected 0 to {MAX_DEBOUNCE_MS}")
+        debounce = self._milliseconds(options, "debounceMs", 0, MAX_DEBOUNCE_MS)
+        if debounce is not None:
+            self.debounce = debounce / 1000
+        limit = self._milliseconds(options, "timeLimitMs", 1, MAX_TIME_LIMIT_MS)
+        if limit is not None:
+            self.time_limit = limit / 1000
+
+    def _milliseconds(self, options: dict[str, Any], key: str, low: int, high: int) -> float | None:
+        value = options.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and low <= value <= high:
+            return value
+        if value is not None:
+            self.log(types.MessageType.Warning, f"ignoring {key}={value!r}: expected {low} to {high}")
+        return None
 
     def watch_project_files(self) -> None:
         if not self._client_can("workspace.did_change_watched_files.dynamic_registration"):
@@ -114,18 +94,43 @@ class Session(LanguageServer):
             method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
             register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers),
         )
+        self.watching = True  # until the client says otherwise
         future = self.client_register_capability(types.RegistrationParams(registrations=[registration]))
         future.add_done_callback(self._check_registration)
 
     def _check_registration(self, future: Future[Any]) -> None:
         if not future.cancelled() and future.exception() is not None:
+            self.watching = False
             self.log(types.MessageType.Warning, f"cannot watch project files: {future.exception()}")
 
     def stop_work(self) -> None:
         for task in self._pending.values():
             task.cancel()
         self._pending.clear()
-        self.lint_executor.shutdown(wait=False, cancel_futures=True)
+        self.worker.stop()
+
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        """pygls's `start_io`, with the bounded reader (`protocol.BoundedReader`)."""
+        self._stop_event = stop = threading.Event()
+        reader = BoundedReader(stdin or sys.stdin.buffer, self.thread_pool, self.oversized_message)
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        try:
+            asyncio.run(run_async(stop, reader, self.protocol, logger, self.report_server_error))
+        except BrokenPipeError:
+            pass  # the client is gone: nothing to tell it
+        except (KeyboardInterrupt, SystemExit):
+            pass  # `exit` ends the loop with SystemExit; `exit_code` has its status
+        finally:
+            self.shutdown()
+
+    def oversized_message(self, length: int) -> None:
+        """Called by the reader for a message it will not read into memory."""
+        text = f"skipping a message of {length} bytes: more than the {MAX_MESSAGE_BYTES} a message may have"
+        logger.error("%s", text)
+        self.log(types.MessageType.Error, text)
+
+    def unreadable_change(self, params: Any) -> None:
+        """A `didChange` whose parameters do not decode (see `language_server`)."""
 
     def shutdown(self) -> None:
         """Stop without waiting for threads: the stdin reader may be blocked on a pipe the client

@@ -1,0 +1,87 @@
+"""## What it does
+Finds a dict `x` given to `fit()`, `evaluate()`, `predict()`, `train_on_batch()`, `test_on_batch()` or
+`predict_on_batch()` for a Functional model whose inputs are a list or tuple of `keras.Input`s with
+names that are not in sorted order.
+
+## Why is this bad?
+Keras 3.4.0-3.6.0 flatten a dict `x` in sorted key order and feed the arrays to the inputs in list
+order, so an input gets the array meant for another. When the shapes agree nothing is raised and the
+model trains and predicts on swapped features; otherwise the call fails with a shape error that names
+the wrong input. Measured on 3.4.0, 3.4.1, 3.5.0 and 3.6.0 with every one of these methods alike;
+3.3.3 and earlier, 3.7.0 and later and Keras 2 feed each input the entry named after it.
+
+## Example
+```python
+b = keras.Input(shape=(4,), name="b")
+a = keras.Input(shape=(4,), name="a")
+model = keras.Model([b, a], outputs)
+model.predict({"b": x_b, "a": x_a})  # on 3.4.0-3.6.0 'b' gets x_a and 'a' gets x_b
+```
+
+## Use instead
+```python
+model.predict([x_b, x_a])  # a list in input order means the same on every release
+```
+
+## Fix safety
+The fix rewrites the dict as a list in input order. It is offered for a dict written in the call
+itself whose keys are exactly the input names (a dict held in a variable may be used elsewhere, and a
+dict with comments inside would lose them). Moving values also changes the order in which they are
+evaluated: the fix is safe only when every value is free of side effects (names, literals, attribute
+chains); with a value that may have one (`next(it)`) it is unsafe, and with a `:=` that another value
+reads it is not offered.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator, Optional
+
+from keras_loss_lint.analysis.facts import Argument, Mapping
+from keras_loss_lint.core.diagnostics import Applicability
+from keras_loss_lint.rules.base import FixProposal, NodeEdit, Report, RuleContext, define_rule
+from keras_loss_lint.rules.common import unsorted_names
+from keras_loss_lint.rules.fixes import FixBuilder, dict_as_list
+from keras_loss_lint.rules.inputs import dict_x, effects, known_inputs, scenario_of
+
+
+def check(context: RuleContext) -> Iterator[Report]:
+    versions = context.affected(RULE)
+    for call in context.facts.x_calls():
+        known, found = known_inputs(call), dict_x(call)
+        if known is None or found is None or known.inputs.kind not in ("list", "tuple") or not known.all_named:
+            continue
+        names = known.labels()
+        argument, x = found
+        if not unsorted_names(names) or set(x.keys()) != set(names) or len(x.keys()) != len(names):
+            continue
+        misfed = effects(versions, scenario_of(known, x, call.method), include_ignored=False)
+        misfed = [phrase for phrase in misfed if phrase.startswith("on ")]
+        if not misfed:
+            continue
+        message = (
+            f"{'; '.join(misfed)}: a dict `x` is fed to list inputs in sorted key order (silently when the "
+            "shapes agree); pass a list in input order"
+        )
+        yield Report(RULE.code, argument.node, message, _fix(argument, x, names))
+
+
+def _fix(argument: Argument, x: Mapping, names: tuple[str, ...]) -> Optional[FixBuilder]:
+    if argument.node is not x.node or x.node is None:
+        return None
+    rewritten = dict_as_list(x, names)
+    if rewritten is None:
+        return None
+    text, applicability = rewritten
+    node = x.node
+
+    def build() -> FixProposal:
+        return FixProposal("Rewrite `x` as a list in input order", applicability, (NodeEdit(node, text),))
+
+    return build
+
+
+RULE = define_rule(
+    "KLO207", "dict-inputs-sorted-order",
+    "A dict `x` on list inputs feeds the wrong inputs on Keras 3.4.0-3.6.0", ">=3.4,<3.7", check,
+    Applicability.SAFE,
+)
