@@ -10,13 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Sequence
 
 from . import envs
 from .input_scenarios import INPUT_CASES
 from .input_wire import scenario_to_json
+from .observe import load_report, observe_each
 
 HERE = Path(__file__).resolve().parent
 INPUT_RUNNER = HERE / "input_runner.py"
@@ -62,19 +62,8 @@ def observe(release: envs.Release) -> Json:
 
 
 def observe_many(releases: Sequence[envs.Release], jobs: int = envs.PARALLEL_BUILDS) -> dict[str, Json | Exception]:
-    def attempt(release: envs.Release) -> Json | Exception:
-        try:
-            return observe(release)
-        except (envs.EnvUnavailable, RuntimeError, subprocess.TimeoutExpired, ValueError) as error:
-            return error
-
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        return dict(zip((r.name for r in releases), pool.map(attempt, releases)))
+    return observe_each(releases, observe, jobs)
 
 
 def load_saved(release: envs.Release) -> Json | None:
-    try:
-        report: Json = json.loads(results_path(release).read_text())
-    except (OSError, ValueError):
-        return None
-    return report if report.get("fingerprint") == fingerprint(release) else None
+    return load_report(results_path(release), fingerprint(release))

@@ -17,7 +17,7 @@ import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from . import envs
 from .scenarios import CASES, Case
@@ -78,10 +78,17 @@ def observe(release: envs.Release) -> Json:
 
 def observe_many(releases: Sequence[envs.Release], jobs: int = envs.PARALLEL_BUILDS) -> dict[str, Json | Exception]:
     """Observe several releases; a release whose env or runner fails maps to its exception."""
+    return observe_each(releases, observe, jobs)
+
+
+def observe_each(
+    releases: Sequence[envs.Release], observe_one: Callable[[envs.Release], Json], jobs: int = envs.PARALLEL_BUILDS
+) -> dict[str, Json | Exception]:
+    """`observe_one` for several releases, `jobs` at a time; a failing release maps to its exception."""
 
     def attempt(release: envs.Release) -> Json | Exception:
         try:
-            return observe(release)
+            return observe_one(release)
         except (envs.EnvUnavailable, RuntimeError, subprocess.TimeoutExpired, ValueError) as error:
             return error
 
@@ -91,8 +98,13 @@ def observe_many(releases: Sequence[envs.Release], jobs: int = envs.PARALLEL_BUI
 
 def load_saved(release: envs.Release) -> Json | None:
     """The saved observations of a release, if they came from the current runner and catalogue."""
+    return load_report(results_path(release), fingerprint(release))
+
+
+def load_report(path: Path, expected_fingerprint: str) -> Json | None:
+    """A saved report, if it is there, readable, and from the current runner, catalogue and pins."""
     try:
-        report: Json = json.loads(results_path(release).read_text())
+        report: Json = json.loads(path.read_text())
     except (OSError, ValueError):
         return None
-    return report if report.get("fingerprint") == fingerprint(release) else None
+    return report if report.get("fingerprint") == expected_fingerprint else None
