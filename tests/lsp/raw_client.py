@@ -27,7 +27,8 @@ class RawClient:
 
     def initialize(
         self, options: dict[str, Any] | None = None, capabilities: dict[str, Any] | None = None
-    ) -> None:
+    ) -> dict[str, Any]:
+        """Initialize (and say `initialized`); returns the server's InitializeResult."""
         params = {
             "processId": None,
             "rootUri": None,
@@ -35,17 +36,21 @@ class RawClient:
             "initializationOptions": options,
         }
         self.send({"id": "init", "method": "initialize", "params": params})
-        self.response("init")
+        result: dict[str, Any] = self.response("init")["result"]
         self.send({"method": "initialized", "params": {}})
+        return result
 
     def send_raw(self, data: bytes) -> None:
         assert self.process.stdin is not None
         self.process.stdin.write(data)
         self.process.stdin.flush()
 
-    def send(self, message: dict[str, Any]) -> None:
-        body = json.dumps({"jsonrpc": "2.0", **message}).encode()
+    def send_body(self, body: bytes) -> None:
+        """One message with a correct header around any body, JSON or not."""
         self.send_raw(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+
+    def send(self, message: dict[str, Any]) -> None:
+        self.send_body(json.dumps({"jsonrpc": "2.0", **message}).encode())
 
     def open(self, uri: str, text: str, language: str = "python") -> None:
         item = {"uri": uri, "languageId": language, "version": 1, "text": text}

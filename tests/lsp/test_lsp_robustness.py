@@ -3,73 +3,12 @@ can be answered, log the rest, and keep serving until `shutdown` and `exit`."""
 
 from __future__ import annotations
 
-import json
-import queue
 import subprocess
 import sys
-import threading
 from pathlib import Path
-from typing import IO, Any
 
-from lsp_helpers import KLO201_SOURCE, SERVER_COMMAND
-
-
-class RawClient:
-    def __init__(self, cwd: Path) -> None:
-        self.process = subprocess.Popen(
-            SERVER_COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd
-        )
-        self.messages: queue.Queue[dict[str, Any] | None] = queue.Queue()
-        self.logs: list[str] = []
-        threading.Thread(target=self._read, args=(self.process.stdout,), daemon=True).start()
-        threading.Thread(target=self.process.stderr.read, daemon=True).start()  # keep the pipe drained
-
-    def initialize(
-        self, options: dict[str, Any] | None = None, capabilities: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
-        params = {
-            "processId": None,
-            "rootUri": None,
-            "capabilities": capabilities or {},
-            "initializationOptions": options,
-        }
-        self.send({"id": 1, "method": "initialize", "params": params})
-        return self.response(1)["result"]
-
-    def send_body(self, body: bytes) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
-        self.process.stdin.flush()
-
-    def send(self, message: dict[str, Any]) -> None:
-        self.send_body(json.dumps({"jsonrpc": "2.0", **message}).encode())
-
-    def wait_for(self, predicate, timeout: float = 15.0) -> dict[str, Any]:
-        while True:
-            message = self.messages.get(timeout=timeout)
-            assert message is not None, "the server closed its output"
-            if message.get("method") == "window/logMessage":
-                self.logs.append(message["params"]["message"])
-            if predicate(message):
-                return message
-
-    def response(self, request_id: int) -> dict[str, Any]:
-        return self.wait_for(lambda m: m.get("id") == request_id and "method" not in m)
-
-    def _read(self, stream: IO[bytes]) -> None:
-        while True:
-            length = None
-            while True:
-                line = stream.readline()
-                if not line:
-                    self.messages.put(None)
-                    return
-                if line in (b"\r\n", b"\n"):
-                    break
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":")[1])
-            assert length is not None
-            self.messages.put(json.loads(stream.read(length)))
+from lsp_helpers import KLO201_SOURCE
+from raw_client import RawClient
 
 
 def test_the_server_survives_malformed_messages_and_exits_cleanly(tmp_path: Path) -> None:
@@ -77,7 +16,6 @@ def test_the_server_survives_malformed_messages_and_exits_cleanly(tmp_path: Path
     uri = (tmp_path / "model.py").as_uri()
     try:
         client.initialize()
-        client.send({"method": "initialized", "params": {}})
 
         client.send_body(b"{this is not json")
         client.send_body(b"[1, 2, 3]")
