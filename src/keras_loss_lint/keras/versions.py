@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, Sequence
+from typing import Iterable, Sequence, TypeVar
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
@@ -67,38 +67,39 @@ class InputsEra(enum.Enum):
     CHECKED = "3.7+"  # by input name when every name is a key, else ValueError
 
 
+E = TypeVar("E", bound=enum.Enum)
+
+# Each era lasts until the release that starts the next one (Keras 2 is every release before 3).
+_INPUT_ERAS = ((Version("3.4.0"), InputsEra.BY_NAME), (Version("3.7.0"), InputsEra.SORTED))
+_LOSS_ERAS = ((Version("3.5.0"), LossEra.BY_NAME), (Version("3.7.0"), LossEra.FLATTENED))
+_METRICS_ERAS = (
+    (Version("3.12.0"), MetricsEra.BY_LAYER_NAME),
+    (Version("3.14.0"), MetricsEra.BY_OUTPUT_KEY),
+    (Version("3.14.1"), MetricsEra.NESTED_SORTED_LABELS),
+)
+
+
+def _era(version: Version, keras_2: E, bounded: Sequence[tuple[Version, E]], newest: E) -> E:
+    if version.major < 3:
+        return keras_2
+    for first_after, era in bounded:
+        if version < first_after:
+            return era
+    return newest
+
+
 def inputs_era(version: Version) -> InputsEra:
     """3.4.0 is the first sorted release (3.3.3 feeds by name) and 3.6.0 the last (3.7.0 by name),
     both measured; 3.4.1, 3.5.0 and 3.6.0 were measured sorted too."""
-    if version.major < 3:
-        return InputsEra.KERAS_2
-    if version < Version("3.4.0"):
-        return InputsEra.BY_NAME
-    if version < Version("3.7.0"):
-        return InputsEra.SORTED
-    return InputsEra.CHECKED
+    return _era(version, InputsEra.KERAS_2, _INPUT_ERAS, InputsEra.CHECKED)
 
 
 def loss_era(version: Version) -> LossEra:
-    if version.major < 3:
-        return LossEra.KERAS_2
-    if version < Version("3.5.0"):
-        return LossEra.BY_NAME
-    if version < Version("3.7.0"):
-        return LossEra.FLATTENED
-    return LossEra.STRUCTURED
+    return _era(version, LossEra.KERAS_2, _LOSS_ERAS, LossEra.STRUCTURED)
 
 
 def metrics_era(version: Version) -> MetricsEra:
-    if version.major < 3:
-        return MetricsEra.KERAS_2
-    if version < Version("3.12.0"):
-        return MetricsEra.BY_LAYER_NAME
-    if version < Version("3.14.0"):
-        return MetricsEra.BY_OUTPUT_KEY
-    if version < Version("3.14.1"):
-        return MetricsEra.NESTED_SORTED_LABELS
-    return MetricsEra.NESTED
+    return _era(version, MetricsEra.KERAS_2, _METRICS_ERAS, MetricsEra.NESTED)
 
 
 # No real specifier is longer; a longer one (`keras==` and 5,000 nines) would reach Python's limit on
