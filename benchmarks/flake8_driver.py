@@ -7,6 +7,9 @@ the package were not installed. Both runs go through this driver, so they differ
 its import at start-up, its instantiation per file and its `run()`.
 
     python benchmarks/flake8_driver.py [--without-klo] FLAKE8_ARGS...
+
+benchmarks/run.py measures in two separate environments instead (benchmarks/environments.py), which is
+what "installed or not" means to a user; this driver stays for a quick comparison in one environment.
 """
 
 from __future__ import annotations

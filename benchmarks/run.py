@@ -1,23 +1,27 @@
 """keras-loss-lint benchmarks: one run prints a markdown report and writes it to benchmarks/results.md.
 
-    python benchmarks/run.py                 # the full run (about 10 minutes on 2 cores)
+    python benchmarks/run.py                 # the full run (about 25 minutes on 2 quiet cores)
     python benchmarks/run.py --quick         # small inputs, one repetition: a smoke test of the script
 
-What is measured, and how:
+What is measured, side by side, and how:
 
-1. flake8 overhead on a tree without Keras (a subset of the installed standard library, copied to a
-   temporary directory). flake8 runs every installed plugin whatever `--select` says, so both runs go
-   through benchmarks/flake8_driver.py, which removes our entry point from flake8's plugin discovery for
-   the baseline: the runs differ only by our plugin (its import at start-up and its per-file `run`).
-   A second pair runs flake8 on one small file, where the plugin's import is all that shows.
-2. `keras-loss-lint check` on a generated corpus of Keras training scripts (benchmarks/corpus.py)
-   against benchmarks/bare_parse.py, which reads the same files and `libcst.parse_module`s the ones the
-   linter must parse: the cost we add over the parse we cannot avoid. Then the same split in-process,
-   per file, for files with and without findings.
-3. A cold and a warm run of the CLI (with its cache, when the CLI has one).
+1. flake8 with and without our plugin on three trees: the Keras source (the `keras` wheel's package,
+   tests included), a generated corpus of training scripts (benchmarks/corpus.py) and a subset of the
+   standard library. flake8 runs every installed plugin whatever `--select` says, so the two runs use
+   two virtual environments (benchmarks/environments.py): flake8 alone, `--select F`, and flake8 with
+   this working tree installed, `--select F,KLO`. A second pair runs flake8 on one small file, where
+   the plugin's import is all that shows.
+2. `keras-loss-lint check -j 1` on the Keras source and on the corpus against benchmarks/bare_parse.py,
+   which `libcst.parse_module`s the files the textual pre-check lets through: the parse the linter
+   would need without its syntactic pre-check. On the Keras source also TorchFix (its own environment),
+   another LibCST-based linter. Then the same split in-process, per file, for files with and without
+   findings.
+3. A cold and a warm run of the CLI (with its cache).
 4. Peak memory: the largest resident set of the measured process and the children it waited for
    (`os.wait4`), so for a process pool it is the largest process, not the sum; and one large generated
    module, since LibCST's tree (not the number of files) is what makes memory grow.
+5. The language server: edit-to-diagnostics on a generated 2,000-line module with 20 models
+   (benchmarks/editor.py).
 
 Every measurement is the median of `--repeat` runs after one untimed warm-up run (the operating
 system's file cache and `.pyc` files are warm; "cold" in 3 means without the linter's own cache). Paired
@@ -30,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import inspect
 import io
 import os
 import platform
@@ -53,12 +56,18 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 import corpus  # noqa: E402 - benchmarks/ is not a package; corpus.py sits beside this script
+import environments  # noqa: E402
 
 PY = sys.executable
 RESULTS = HERE / "results.md"
-FLAKE8_TARGET = 1.05
-CLI_TARGET = 1.3
+FLAKE8_TARGET = 1.05  # on code without Keras
+FLAKE8_KERAS_TARGET = 1.15  # on Keras-heavy trees
+CLI_TARGET = 1.0  # of the bare parse of the text-pre-check candidates
+TORCHFIX_TARGET = 20.0  # times cheaper than TorchFix on the Keras source
+RSS_TARGET_MIB = 200  # on the Keras source, -j 1
+EDITOR_TARGET_MS = 150
 WARM_TARGET = 0.10
+KERAS_VERSION = "3.15.1"
 MIB = 1024  # ru_maxrss is in KiB on Linux
 
 SMALL_FILE = '''"""A small module without Keras: what most files of a project look like."""
@@ -217,102 +226,171 @@ def cli_help() -> str:
 # ---------------------------------------------------------------------------------------- sections
 
 
-def bench_flake8(report: Report, work: Path, limit: int, repeat: int) -> None:
-    tree = work / "stdlib"
-    count = stdlib_subset(limit, tree)
-    size = sum(p.stat().st_size for p in tree.rglob("*.py")) / 1e6
-    driver = str(HERE / "flake8_driver.py")
-    common = ["--isolated", "--jobs", "1"]
-    with_klo = Timed("flake8 F,KLO", [PY, driver, *common, "--select", "F,KLO", str(tree)], work)
-    without = Timed("flake8 F", [PY, driver, "--without-klo", *common, "--select", "F", str(tree)], work)
-    print(f"flake8 on {count} stdlib files ({size:.1f} MB)", file=sys.stderr)
-    measure([without, with_klo], repeat, ok_codes=(0, 1))
-    small = work / "small.py"
-    small.write_text(SMALL_FILE, encoding="utf-8")
-    small_with = Timed("flake8 1 file F,KLO", [PY, driver, "--isolated", "--select", "F,KLO", str(small)], work)
-    small_without = Timed(
-        "flake8 1 file F", [PY, driver, "--without-klo", "--isolated", "--select", "F", str(small)], work
-    )
-    measure([small_without, small_with], max(repeat, 5), ok_codes=(0, 1))
+@dataclass
+class Tree:
+    """One input tree: what it is, where, and how many files (and text-pre-check candidates) it holds."""
 
-    overhead = with_klo.cpu / without.cpu
+    name: str
+    root: Path
+    files: int
+    candidates: int
+    megabytes: float
+    keras_heavy: bool
+
+    def describe(self) -> str:
+        return f"{self.name} ({self.files} files, {self.megabytes:.1f} MB)"
+
+
+def tree_of(name: str, root: Path, keras_heavy: bool) -> Tree:
+    from keras_loss_lint.core.precheck import has_candidate
+
+    texts = [p.read_bytes().decode("utf-8", "replace") for p in sorted(root.rglob("*.py"))]
+    candidates = sum(map(has_candidate, texts))
+    return Tree(name, root, len(texts), candidates, sum(map(len, texts)) / 1e6, keras_heavy)
+
+
+def bench_flake8(
+    report: Report, trees: list[Tree], envs: tuple[environments.Environment, environments.Environment],
+    work: Path, repeat: int,
+) -> None:
+    alone, with_plugin = envs
+    common = ["--isolated", "--jobs", "1"]
+    for tree in trees:
+        without = Timed(f"flake8 F {tree.name}",
+                        [alone.python, "-m", "flake8", *common, "--select", "F", tree.root.name], tree.root.parent)
+        with_klo = Timed(f"flake8 F,KLO {tree.name}",
+                         [with_plugin.python, "-m", "flake8", *common, "--select", "F,KLO", tree.root.name],
+                         tree.root.parent)
+        print(f"flake8 on {tree.describe()}", file=sys.stderr)
+        measure([without, with_klo], repeat, ok_codes=(0, 1))
+        overhead = with_klo.cpu / without.cpu
+        target = FLAKE8_KERAS_TARGET if tree.keras_heavy else FLAKE8_TARGET
+        report.rows += [
+            Row(f"flake8 `--select F`, without the plugin: {tree.describe()}, `-j 1`", without, "baseline"),
+            Row(
+                f"flake8 `--select F,KLO`, with the plugin: {tree.name}",
+                with_klo,
+                f"{overhead:.2f}x CPU, {with_klo.wall / without.wall:.2f}x wall",
+                f"<= {target:.2f}x",
+                verdict(overhead, target),
+            ),
+        ]
+    small = work / "small"
+    small.mkdir(exist_ok=True)
+    (small / "small.py").write_text(SMALL_FILE, encoding="utf-8")
+    small_without = Timed("flake8 1 file F", [alone.python, "-m", "flake8", "--isolated", "--select", "F",
+                                              "small.py"], small)
+    small_with = Timed("flake8 1 file F,KLO", [with_plugin.python, "-m", "flake8", "--isolated", "--select",
+                                               "F,KLO", "small.py"], small)
+    measure([small_without, small_with], max(repeat, 5), ok_codes=(0, 1))
     report.rows += [
+        Row("flake8 on one small file without Keras, without the plugin", small_without, "baseline"),
         Row(
-            f"flake8 `--select F`, our plugin not registered: {count} stdlib files, {size:.1f} MB, `-j 1`",
-            without,
-            "baseline",
-        ),
-        Row(
-            "flake8 `--select F,KLO`, our plugin registered: same files",
-            with_klo,
-            f"{overhead:.3f}x CPU, {with_klo.wall / without.wall:.3f}x wall",
-            f"<= {FLAKE8_TARGET:.2f}x",
-            verdict(overhead, FLAKE8_TARGET),
-        ),
-        Row("flake8 on one small file without Keras, plugin not registered", small_without, "baseline"),
-        Row(
-            "flake8 on one small file without Keras, plugin registered",
+            "flake8 on one small file without Keras, with the plugin",
             small_with,
             f"+{small_with.wall - small_without.wall:.2f} s wall per flake8 run "
             f"({small_with.wall / small_without.wall:.2f}x)",
         ),
     ]
     report.notes.append(
-        "flake8 rows: both commands run flake8 7's `main` through benchmarks/flake8_driver.py; "
-        "`--without-klo` filters keras-loss-lint out of flake8's entry-point discovery, as if it were not "
-        "installed. `--isolated` so that no configuration file applies; `-j 1` so that the two runs do "
-        "the same work in one process. The one-file pair shows the fixed cost per flake8 invocation "
-        "(importing the plugin and what it imports)."
+        f"flake8 rows: two virtual environments under the benchmark cache, `{alone.root.name}` (flake8 "
+        f"{alone.version_of('flake8')} alone) and `{with_plugin.root.name}` (the same flake8 and this "
+        "working tree, editable): flake8 runs every installed plugin whatever `--select` says, so one "
+        "environment cannot measure both. `--isolated` so that no configuration file applies; `-j 1` so "
+        "that the two runs do the same work in one process. The one-file pair shows the fixed cost per "
+        "flake8 invocation (importing the plugin and what it imports)."
     )
 
 
-@dataclass
-class Corpus:
-    root: Path
-    files: int
-    candidates: int
-    megabytes: float
-
-
-def make_corpus(work: Path, count: int, seed: int) -> Corpus:
+def make_corpus(work: Path, count: int, seed: int) -> Tree:
     root = work / "corpus"
-    paths = corpus.generate(root, count, seed)
-    from keras_loss_lint.core.lint import has_candidate
-
-    texts = [p.read_text(encoding="utf-8") for p in paths]
-    return Corpus(root, len(paths), sum(map(has_candidate, texts)), sum(map(len, texts)) / 1e6)
+    corpus.generate(root, count, seed)
+    return tree_of("generated training scripts", root, keras_heavy=True)
 
 
-def bench_cli(report: Report, data: Corpus, repeat: int, no_cache: list[str]) -> None:
-    bare = Timed("bare parse", [PY, str(HERE / "bare_parse.py"), "."], data.root)
-    serial = Timed("cli -j 1", cli_command("check", *no_cache, "--exit-zero", "-j", "1", "."), data.root)
-    pooled = Timed("cli -j auto", cli_command("check", *no_cache, "--exit-zero", "."), data.root)
-    print(f"CLI on {data.files} corpus files", file=sys.stderr)
+def bench_cli(
+    report: Report, tree: Tree, repeat: int, no_cache: list[str], torchfix: environments.Environment | None
+) -> None:
+    # Run from the tree's parent: inside the keras package, `keras/random/` would shadow the stdlib's.
+    where, target = tree.root.parent, tree.root.name
+    bare = Timed(f"bare parse {tree.name}", [PY, str(HERE / "bare_parse.py"), target], where)
+    serial = Timed(f"cli -j 1 {tree.name}", cli_command("check", *no_cache, "--exit-zero", "-j", "1", target),
+                   where)
+    pooled = Timed(f"cli -j auto {tree.name}", cli_command("check", *no_cache, "--exit-zero", target), where)
+    print(f"CLI on {tree.describe()}", file=sys.stderr)
     measure([bare, serial, pooled], repeat)
     ratio = serial.cpu / bare.cpu
     report.rows += [
         Row(
-            f"bare `libcst.parse_module` of the {data.candidates} corpus files that need a parse "
-            f"({data.files} files, {data.megabytes:.1f} MB)",
+            f"bare `libcst.parse_module` of the {tree.candidates} files of {tree.describe()} that the "
+            "textual pre-check lets through",
             bare,
             "baseline",
         ),
         Row(
-            "`keras-loss-lint check -j 1` on the corpus",
+            f"`keras-loss-lint check -j 1`: {tree.name}",
             serial,
-            f"{ratio:.2f}x CPU, {serial.wall / bare.wall:.2f}x wall",
-            f"<= {CLI_TARGET}x",
+            f"{ratio:.2f}x CPU, {serial.wall / bare.wall:.2f}x wall of the bare parse",
+            f"<= {CLI_TARGET:.1f}x",
             verdict(ratio, CLI_TARGET),
         ),
         Row(
-            f"`keras-loss-lint check` on the corpus, default jobs ({os.cpu_count()} CPUs)",
+            f"`keras-loss-lint check`, default jobs ({os.cpu_count()} CPUs): {tree.name}",
             pooled,
             f"{pooled.wall / bare.wall:.2f}x wall of the bare parse",
         ),
     ]
+    if tree.keras_heavy and tree.name.startswith("keras"):
+        rss = serial.peak_kib / MIB
+        report.rows.append(
+            Row(f"peak RSS of `keras-loss-lint check -j 1`: {tree.name}", None, f"{rss:.0f} MiB",
+                f"<= {RSS_TARGET_MIB} MiB", verdict(rss, RSS_TARGET_MIB))
+        )
+        if torchfix is not None:
+            bench_torchfix(report, tree, torchfix, serial)
 
 
-def bench_cache(report: Report, data: Corpus, repeat: int, help_text: str, work: Path) -> None:
+def bench_torchfix(report: Report, tree: Tree, torchfix: environments.Environment, ours: Timed) -> None:
+    """One run (TorchFix takes minutes on the Keras source): the ratio is far from the target either way."""
+    other = Timed(f"torchfix {tree.name}", [str(torchfix.root / "bin" / "torchfix"), "-j", "1", tree.root.name],
+                  tree.root.parent)
+    print(f"TorchFix on {tree.describe()}", file=sys.stderr)
+    measure([other], 1, ok_codes=(0, 1), warm_up=False)
+    ratio = other.cpu / ours.cpu
+    report.rows.append(
+        Row(
+            f"TorchFix {torchfix.version_of('torchfix')} `-j 1` (every rule it enables by default): {tree.name}",
+            other,
+            f"{ratio:.1f}x the CPU of `keras-loss-lint check -j 1`",
+            f">= {TORCHFIX_TARGET:.0f}x",
+            "yes" if ratio >= TORCHFIX_TARGET else "**no**",
+        )
+    )
+
+
+def bench_editor(report: Report, rounds: int) -> None:
+    import editor
+
+    print("language server on a 2,000-line module with 20 models", file=sys.stderr)
+    try:
+        times = editor.edit_latencies(rounds)
+    except Exception as error:  # noqa: BLE001 - a broken server costs this row, not the report
+        report.notes.append(f"Editor row left out: the server run failed: {type(error).__name__}: {error}")
+        return
+    median = statistics.median(times) * 1000
+    report.rows.append(
+        Row(
+            f"language server, edit to diagnostics: {editor.LINES:,}-line module with {editor.MODELS} models, "
+            f"debounce 0, {rounds} edits",
+            None,
+            f"{median:.0f} ms median (min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f})",
+            f"<= {EDITOR_TARGET_MS} ms",
+            verdict(median, EDITOR_TARGET_MS),
+        )
+    )
+
+
+def bench_cache(report: Report, data: Tree, repeat: int, help_text: str, work: Path) -> None:
     has_cache = "--no-cache" in help_text
     cache_args: list[str] = []
     cache_dirs = [data.root / ".keras-loss-lint-cache"]
@@ -373,7 +451,7 @@ def bench_big_module(report: Report, work: Path, megabytes: float) -> None:
     )
 
 
-def bench_in_process(report: Report, data: Corpus, repeat: int) -> bool:
+def bench_in_process(report: Report, data: Tree, repeat: int) -> bool:
     """Per-file parse vs lint in this process (no start-up), for files with and without findings.
     Returns whether lint over parse exceeds the CLI target."""
     import libcst
@@ -423,26 +501,37 @@ def _stage_split(texts: list[str]) -> list[str]:
     run_rules, to_result = getattr(core, "_run_rules", None), getattr(core, "_to_result", None)
     if run_rules is None or to_result is None:
         return []
-    # Call extraction as lint_module does (it may take the module's text, to skip regenerating it).
-    takes_source = len(inspect.signature(extract_facts).parameters) > 1
-    totals = dict.fromkeys(("parse", "facts", "rules", "positions and noqa"), 0.0)
+    from keras_loss_lint.core.ast_precheck import holds_candidate_call, parse_or_none
+
+    settings = DEFAULT_SETTINGS
+    totals = dict.fromkeys(("ast pre-check", "parse", "facts", "rules", "positions and noqa"), 0.0)
+    parsed_files = 0
     for text in texts:
         start = time.perf_counter()
+        needed = holds_candidate_call(text, parse_or_none(text))
+        checked = time.perf_counter()
+        totals["ast pre-check"] += checked - start
+        if not needed:
+            continue
+        parsed_files += 1
         module = libcst.parse_module(text)
         parsed = time.perf_counter()
-        facts = extract_facts(module, text) if takes_source else extract_facts(module)
+        facts = extract_facts(module, text)
         extracted = time.perf_counter()
-        reports = list(run_rules(RuleContext(facts, DEFAULT_SETTINGS.target), DEFAULT_SETTINGS))
+        failures: list = []
+        reports = list(run_rules(RuleContext(facts, settings.target), settings, failures))
         ruled = time.perf_counter()
         if reports:
-            to_result(module, text, reports, DEFAULT_SETTINGS)
+            to_result(module, text, reports, failures, settings, True, facts)
         done = time.perf_counter()
-        for stage, seconds in zip(totals, (parsed - start, extracted - parsed, ruled - extracted, done - ruled)):
+        for stage, seconds in zip(list(totals)[1:], (parsed - checked, extracted - parsed, ruled - extracted,
+                                                     done - ruled)):
             totals[stage] += seconds
-    parse = totals["parse"]
+    parse = totals["parse"] or 1e-9
     return [
         "",
-        f"Stages of `lint_source` over the same {len(texts)} files (one run, seconds; share of the parse):",
+        f"Stages of `lint_source` over the same {len(texts)} files, {parsed_files} of which the `ast` "
+        "pre-check passes to LibCST (one run, seconds; share of the LibCST parse):",
         "",
         "| " + " | ".join(totals) + " |",
         "|" + "---|" * len(totals),
@@ -457,7 +546,7 @@ def _total(function: Callable[[str], object], texts: list[str]) -> float:
     return time.perf_counter() - start
 
 
-def profile_lint(report: Report, data: Corpus, limit: int = 150) -> None:
+def profile_lint(report: Report, data: Tree, limit: int = 150) -> None:
     """Where lint_source spends its time, for the report when the CLI target is missed."""
     from keras_loss_lint.core.lint import has_candidate, lint_source
 
@@ -555,6 +644,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=corpus.DEFAULT_SEED)
     parser.add_argument("--stdlib-limit", type=int, default=None, help="stdlib files for flake8 (default 400)")
     parser.add_argument("--big-megabytes", type=float, default=None, help="size of the one large module (1.0)")
+    parser.add_argument("--keras-version", default=KERAS_VERSION, help="the keras wheel whose source is linted")
+    parser.add_argument("--cache", type=Path, default=environments.DEFAULT_CACHE,
+                        help="where the tools' environments and the keras source are kept between runs")
+    parser.add_argument("--no-torchfix", action="store_true", help="leave TorchFix out (it takes minutes)")
+    parser.add_argument("--editor-rounds", type=int, default=None, help="edits timed in the server (default 15)")
     parser.add_argument("--keep", type=Path, default=None, help="generate inputs here and keep them")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
@@ -562,7 +656,17 @@ def parse_args() -> argparse.Namespace:
     args.corpus_count = args.corpus_count or (60 if args.quick else 500)
     args.stdlib_limit = args.stdlib_limit or (60 if args.quick else 400)
     args.big_megabytes = args.big_megabytes or (0.2 if args.quick else 1.0)
+    args.editor_rounds = args.editor_rounds or (3 if args.quick else 15)
     return args
+
+
+def inputs(args: argparse.Namespace, work: Path) -> list[Tree]:
+    keras_package = environments.keras_source(args.cache, args.keras_version)
+    keras_tree = tree_of(f"keras {args.keras_version} source", keras_package, keras_heavy=True)
+    generated = make_corpus(work, args.corpus_count, args.seed)
+    stdlib = work / "stdlib"
+    stdlib_subset(args.stdlib_limit, stdlib)
+    return [keras_tree, generated, tree_of("stdlib subset", stdlib, keras_heavy=False)]
 
 
 def main() -> int:
@@ -572,23 +676,30 @@ def main() -> int:
     work = args.keep or Path(tempfile.mkdtemp(prefix="kll-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
+        import flake8
+
         help_text = cli_help()
         no_cache = ["--no-cache"] if "--no-cache" in help_text else []
-        bench_flake8(report, work, args.stdlib_limit, args.repeat)
-        data = make_corpus(work, args.corpus_count, args.seed)
-        bench_cli(report, data, args.repeat, no_cache)
+        envs = environments.flake8_environments(args.cache, flake8.__version__)
+        torchfix = None if args.no_torchfix else environments.torchfix_environment(args.cache)
+        trees = inputs(args, work)
+        bench_flake8(report, trees, envs, work, args.repeat)
+        for tree in trees[:2]:
+            bench_cli(report, tree, args.repeat, no_cache, torchfix)
+        data = trees[1]
         bench_cache(report, data, args.repeat, help_text, work)
         bench_big_module(report, work, args.big_megabytes)
+        bench_editor(report, args.editor_rounds)
         missed = bench_in_process(report, data, args.repeat)
-        cli_row = next(r for r in report.rows if r.measurement.startswith("`keras-loss-lint check -j 1` on"))
-        if missed or "no" in cli_row.verdict:
+        if missed:
             profile_lint(report, data)
-    except BenchmarkError as error:
+    except (BenchmarkError, environments.SetupError) as error:
         print(f"benchmark failed: {error}", file=sys.stderr)
         return 1
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
+    report.notes += [f"What limits a target that is not met: {limit}" for limit in LIMITS]
     load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     report.notes.append(
         f"Load average at the end: {load}. On a shared machine other work competes for the CPUs: the "
@@ -596,9 +707,40 @@ def main() -> int:
     )
     text = report.markdown(header)
     print(text)
-    args.output.write_text(text, encoding="utf-8")
+    args.output.write_text(text + kept_sections(args.output), encoding="utf-8")
     print(f"written to {args.output}", file=sys.stderr)
     return 0
+
+
+# What bounds each target of the table that a run may miss: the code's limits, not the machine's.
+LIMITS = (
+    "flake8 on Keras-heavy trees: a file reaches LibCST only when it writes a call of a recorded method "
+    "with arguments (core/ast_precheck.py, on flake8's own tree), but where it does, LibCST parses it "
+    "again. Every script of the generated corpus compiles and fits a model, and 82 of the 904 files of the "
+    "Keras source (mostly its own tests) do too: LibCST's parse of those alone is about 0.6x (corpus) and "
+    "0.26x (Keras, 7.8 s of CPU) of what flake8 itself spends on the tree, before any analysis. The 1.15x "
+    "target needs an analysis that does not parse again, which the LibCST-based analyzer cannot offer.",
+    "CLI against the bare parse: on the Keras source the syntactic pre-check leaves 82 of the 148 files "
+    "the words let through, and the CLI's total (start-up, `ast` pre-check, parse, analysis) comes to the "
+    "bare parse of all 148; on the corpus every candidate holds a real compile call, so nothing is "
+    "skipped and the analysis, positions and messages come on top of the parse.",
+    "Peak RSS: set by the largest file that needs a parse. keras/src/ops/numpy_test.py (448 KB) calls "
+    "`model.compile(jit_compile=...)` and `model.predict(x)`, so it is parsed, and LibCST's tree costs "
+    "about 900 MiB per MB of source; no file count matters.",
+    "Editor loop: every edit re-parses the whole 2,000-line module with LibCST and redoes the facts and "
+    "positions (the `ast` pre-check adds its own parse, about a tenth of LibCST's, to a file that has "
+    "candidate calls); parsing once per version and reusing the tree is the lever left.",
+)
+
+
+def kept_sections(path: Path) -> str:
+    """The `## ` sections other benchmarks append to the results file (cross-module, worst-case inputs):
+    a run of this script replaces only what comes before them."""
+    if not path.exists():
+        return ""
+    text = path.read_text(encoding="utf-8")
+    start = text.find("\n## ")
+    return text[start:] if start >= 0 else ""
 
 
 if __name__ == "__main__":

@@ -134,7 +134,9 @@ def test_too_large_module_is_refused_promptly() -> None:
 
     source = with_noqa("") + "x = 1\n" * (MAX_ANALYSED_CHARACTERS // 6 + 1)
     result = lint_source(source)
-    assert result.diagnostics == () and result.error is not None and "too large" in result.error
+    assert result.error is not None and "too large" in result.error
+    # flake8 shows only diagnostics: the refusal is one KLO902 there (the other faces show the error).
+    assert [d.code for d in result.diagnostics] == ["KLO902"]
 
 
 def test_calls_through_a_bound_method_alias() -> None:
@@ -174,7 +176,11 @@ def _walk(node):
 
 
 def test_a_spent_step_budget_is_reported_not_silent() -> None:
-    loop = "for i in range(100):\n    for j in range(100):\n        for k in range(100):\n            x = [i, j, k]\n"
+    # The loop builds layers, so it is run item by item (a loop that touches nothing of Keras is not).
+    loop = (
+        "import keras\nfor i in range(100):\n    for j in range(100):\n        for k in range(100):\n"
+        "            x = keras.layers.Dense(i)\n"
+    )
     result = lint_source(loop + BUGGY.replace("@NOQA@", ""), "x.py")
     assert result.partial is not None and "budget" in result.partial
     assert lint_source(BUGGY.replace("@NOQA@", ""), "x.py").partial is None

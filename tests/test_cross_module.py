@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -119,7 +120,13 @@ def test_no_fix_edits_another_module() -> None:
     diagnostics = lint_source(path.read_text(encoding="utf-8"), str(path)).diagnostics
     first = [d for d in diagnostics if d.line == 7]
     assert [d.code for d in first] == ["KLO201"] and first[0].fix is None  # the dict is config.py's text
-    # The dict this file wrote itself (line 11) is fixed in place.
+    # The dict this file wrote itself (line 11) is fixed in place, where adding its None is safe (on
+    # 3.5.0-3.6.0 that None would drop the other loss too, and the fix is withheld there).
+    from keras_loss_lint.keras.versions import TargetVersions
+    from keras_loss_lint.project.settings import Settings
+
+    settings = Settings(target=TargetVersions.from_specifier(">=3.7", "test"))
+    diagnostics = lint_source(path.read_text(encoding="utf-8"), str(path), settings).diagnostics
     assert any(d.fix is not None and d.fix.edits[0].span.start.line == 11 for d in diagnostics)
 
 
@@ -205,6 +212,86 @@ def test_an_import_cycle_terminates(tmp_path: Path) -> None:
 def test_a_run_time_choice_of_model_stays_silent() -> None:
     path = PROJECTS / "factory" / "train.py"
     assert lint_source(path.read_text(encoding="utf-8"), str(path)).diagnostics == ()
+
+
+def test_importing_a_dotted_module_runs_every_package_init_on_the_way() -> None:
+    project = PROJECTS / "package_init"
+    train = project / "train.py"
+    assert not has_candidate(train.read_text(encoding="utf-8"))
+    assert needs_analysis(train.read_text(encoding="utf-8"), str(train), index_for(str(train)))
+    result = lint_source(train.read_text(encoding="utf-8"), str(train))
+    assert str((project / "app" / "nets" / "__init__.py").resolve()) in result.dependencies
+    # `import app.nets.towers as towers` never names `app.nets`, yet its `__init__` chose the heads.
+    evaluate = project / "evaluate.py"
+    assert lint_source(evaluate.read_text(encoding="utf-8"), str(evaluate)).diagnostics == ()
+
+
+def run_cli(project: Path) -> str:
+    """`keras-loss-lint check` in a subprocess, with its cache (the cache is what is under test)."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "keras_loss_lint", "check", "--output-format", "concise", "."],
+        capture_output=True, text=True, check=False, cwd=project,
+    )
+    assert "Traceback" not in completed.stderr, completed.stderr
+    return completed.stdout
+
+
+def test_fixing_a_broken_dependency_invalidates_the_cached_importer(tmp_path: Path) -> None:
+    train = "import keras\n" + TRAIN.replace('{"severity": "mse", "category": "mae"}', '["mse"]')
+    write(tmp_path, {"pyproject.toml": "", "models.py": MODELS.replace("def build(", "def build(("), "train.py": train})
+    assert "train.py:" not in run_cli(tmp_path)  # models.py does not parse: its model is unknown
+    assert "train.py:" not in run_cli(tmp_path)  # a cache hit
+    (tmp_path / "models.py").write_text(MODELS, encoding="utf-8")
+    assert "train.py:5:" in run_cli(tmp_path)
+
+
+def test_a_package_init_on_the_import_path_is_a_dependency(tmp_path: Path) -> None:
+    project = tmp_path / "package_init"
+    shutil.copytree(PROJECTS / "package_init", project)
+    assert "evaluate.py:" not in run_cli(project)
+    assert "evaluate.py:" not in run_cli(project)  # a cache hit
+    init = project / "app" / "nets" / "__init__.py"
+    init.write_text(init.read_text(encoding="utf-8").replace('"category", "severity"', '"kind", "level"'))
+    assert "evaluate.py:7:" in run_cli(project)
+
+
+def test_a_file_the_pre_check_turns_away_lists_what_it_read(tmp_path: Path) -> None:
+    write(tmp_path, {"pyproject.toml": "", "models.py": "def build():\n    return None\n", "train.py": TRAIN})
+    result = lint_source(TRAIN, str(tmp_path / "train.py"))
+    assert result.diagnostics == () and result.dependencies == (str(tmp_path / "models.py"),)
+    # No call word: nothing another module says can make it a candidate.
+    assert lint_source("from models import build\n", str(tmp_path / "train.py")).dependencies == ()
+
+
+DICT_OUTPUTS = """\
+import keras
+from keras import layers
+
+
+def build():
+    inputs = keras.Input(shape=(8,))
+    outputs = {"sev": layers.Dense(1, name="severity")(inputs), "cat": layers.Dense(1, name="category")(inputs)}
+    return keras.Model(inputs, outputs)
+"""
+
+
+def test_a_finding_on_another_modules_model_is_reported_at_this_files_compile(tmp_path: Path) -> None:
+    """KLO107 points at an output key; when the model is built in models.py, which never compiles it,
+    models.py's own lint has nothing to report, so the compile here carries it, with where."""
+    train = "from models import build\n\nmodel = build()\nmodel.compile(loss={'sev': 'mse', 'cat': 'mae'})\n"
+    write(tmp_path, {"pyproject.toml": "", "models.py": DICT_OUTPUTS, "train.py": train})
+    found = lint_source(train, str(tmp_path / "train.py")).diagnostics
+    assert [(d.line, d.column, d.code) for d in found] == [(4, 0, "KLO107"), (4, 0, "KLO107")]
+    assert all(d.message.endswith("(outputs of `build` in models.py:8)") and d.fix is None for d in found)
+    assert lint_source(DICT_OUTPUTS, str(tmp_path / "models.py")).diagnostics == ()
+    # Two models of the same builder: which compile the rule spoke of is not known, so nothing moves.
+    twice = "from models import build\n\nbuild().compile(loss={'sev': 'mse'})\nbuild().compile(loss='mse')\n"
+    assert [d.code for d in lint_source(twice, str(tmp_path / "twice.py")).diagnostics if d.code == "KLO107"] == []
+    # Built and compiled in one module: reported at the key itself, as before.
+    alone = DICT_OUTPUTS + "\n\nbuild().compile(loss={'sev': 'mse', 'cat': 'mae'})\n"
+    assert [(d.line, d.code) for d in lint_source(alone, str(tmp_path / "alone.py")).diagnostics] == [
+        (7, "KLO107"), (7, "KLO107")
+    ]
 
 
 def test_every_project_fixture_has_a_root() -> None:

@@ -250,3 +250,40 @@ def test_huge_and_hostile_modules_do_not_blow_up() -> None:
     hostile += "def f():\n    return f()\nf()\nwhile True:\n    z = [z]\n"
     facts = facts_of(hostile)
     assert facts.compiles() == []
+
+
+def test_custom_layers_and_ops_on_unfollowed_models_give_outputs() -> None:
+    facts = facts_of(
+        """
+        import tensorflow as tf
+        import keras
+        from keras import layers
+        from zoo import backbone
+
+        class Head(layers.Layer):
+            def __init__(self, units, **kwargs):
+                super().__init__(**kwargs)
+                self.dense = layers.Dense(units)
+
+            def call(self, inputs):
+                return self.dense(inputs)
+
+        class Split(layers.Layer):
+            def call(self, inputs):
+                return inputs[:, :1], inputs[:, 1:]
+
+        x = keras.Input((4,))
+        first, rest = Split(name="split")(x)
+        model = keras.Model(x, [Head(1, name="price")(first), Head(3)(rest), first, rest])
+        model.compile(loss="mse")
+        ops = keras.Model(backbone.input, [tf.nn.sigmoid(backbone.output[0]), backbone.output[1]])
+        ops.compile(loss="mse")
+        """
+    )
+    custom, ops = (call.model for call in facts.compiles())
+    assert custom.outputs.names() == ("price", None, "split", "split")
+    assert custom.outputs.leaves[1].is_unnamed and custom.outputs.leaves[1].producer.auto_prefix == "head"
+    assert custom.outputs.leaves[2].producer is custom.outputs.leaves[3].producer
+    assert custom.outputs.all_known() and not ops.outputs.all_known()
+    sigmoid = ops.outputs.leaves[0].producer
+    assert sigmoid is not None and sigmoid.name_state == "unknown"

@@ -64,8 +64,9 @@ def test_every_rule_has_positive_fixture() -> None:
     from keras_loss_lint.rules.registry import ALL_RULES
 
     annotated = {code for path in fixture_files() for _, code in expected_diagnostics(path)}
-    # KLO901 reports a bug of the linter itself: tests/test_isolation.py injects one.
-    missing = [rule.code for rule in ALL_RULES if rule.code not in annotated and rule.code != "KLO901"]
+    # KLO901 reports a bug of the linter itself: tests/test_isolation.py injects one. KLO902 needs a file
+    # that takes seconds to reach a limit: tests/robustness/test_analysis_ceiling.py has them.
+    missing = [rule.code for rule in ALL_RULES if rule.code not in annotated and rule.code not in ("KLO901", "KLO902")]
     assert not missing, f"rules without a positive fixture: {missing}"
 
 

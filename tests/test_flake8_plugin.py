@@ -7,8 +7,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-from keras_loss_lint.core.lint import has_candidate, lint_source
-
 BUGGY = textwrap.dedent(
     """\
     import keras
@@ -92,23 +90,51 @@ def test_syntax_error_is_flake8s_business(tmp_path: Path) -> None:
 
 
 def test_precheck_never_hides_a_finding() -> None:
-    """Every fixture with findings passes the pre-check; removing the words it needs removes them."""
+    """Every fixture (the projects' modules with their project index) whose full analysis finds
+    something passes both pre-checks, the textual one and the one on flake8's `ast` tree; removing
+    the words the textual check needs removes the findings. tests/test_ast_precheck.py compares
+    whole results, fixtures and generated programs."""
+    import ast
+
+    import libcst as cst
     from fixture_expectations import expected_diagnostics, fixture_files
+
+    from keras_loss_lint.core.lint import lint_module
+    from keras_loss_lint.core.precheck import needs_analysis
+    from keras_loss_lint.project.index import index_for
+    from keras_loss_lint.project.settings import DEFAULT_SETTINGS
 
     for path in fixture_files():
         source = path.read_text(encoding="utf-8")
-        findings = lint_source(source).diagnostics
-        if findings or expected_diagnostics(path):
-            assert has_candidate(source), path
+        index = index_for(str(path))
+        found = lint_module(cst.parse_module(source), source, DEFAULT_SETTINGS, path=str(path), project=index)
+        if found.diagnostics or expected_diagnostics(path):
+            assert needs_analysis(source, str(path), index, syntactic=True, tree=ast.parse(source)), path
         for word in ("keras", "compile", "fit"):
             stripped = source.replace(word, "x" * len(word))
-            if not has_candidate(stripped):
+            if not needs_analysis(stripped, str(path), index):
                 # The pre-check is only allowed to skip what the full analysis would not report.
-                from keras_loss_lint.core.lint import lint_module
-                from keras_loss_lint.project.settings import DEFAULT_SETTINGS
-                import libcst as cst
-
                 module = cst.parse_module(stripped)
                 # KLO900 judges `# noqa` comments only in files the linter analyses (documented).
-                found = lint_module(module, stripped, DEFAULT_SETTINGS).diagnostics
-                assert [d for d in found if d.code != "KLO900"] == [], (path, word)
+                found = lint_module(module, stripped, DEFAULT_SETTINGS, path=str(path), project=index)
+                assert [d for d in found.diagnostics if d.code != "KLO900"] == [], (path, word)
+
+
+def test_a_file_without_a_call_the_rules_read_is_not_parsed_by_libcst(tmp_path: Path) -> None:
+    """flake8's own tree settles it: a Keras module whose only compile/fit are in its docstring never
+    imports LibCST, let alone parses it; the module with a finding beside it is still reported."""
+    (tmp_path / "docs.py").write_text('"""Use it as `model.compile(loss={"a": "mse"})`, then fit."""\nimport keras\n')
+    (tmp_path / "train.py").write_text(BUGGY)
+    probe = (
+        "import sys\nfrom flake8.main.cli import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+        "print('libcst imported:', 'libcst' in sys.modules)\n"
+    )
+
+    def flake8_probe(*paths: str) -> str:
+        command = [sys.executable, "-c", probe, "--isolated", "-j", "1", "--select", "KLO", *paths]
+        return subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=False).stdout
+
+    assert flake8_probe("docs.py").strip() == "libcst imported: False"
+    both = flake8_probe("docs.py", "train.py")
+    assert "train.py:" in both and "docs.py:" not in both and "libcst imported: True" in both

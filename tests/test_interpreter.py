@@ -7,7 +7,18 @@ import time
 
 import libcst as cst
 
-from keras_loss_lint.analysis.facts import UNKNOWN, Const, Mapping, Seq, Value, same_value
+from keras_loss_lint.analysis.facts import (
+    UNKNOWN,
+    Const,
+    LayerObject,
+    Mapping,
+    Producer,
+    Seq,
+    Tensor,
+    Value,
+    same_value,
+)
+from keras_loss_lint.analysis import relevance
 from keras_loss_lint.analysis.frames import Frame, Trail, join_paths, join_values
 from keras_loss_lint.analysis.interpreter import Interpreter
 
@@ -311,3 +322,274 @@ def test_budget_stops_the_run_without_raising() -> None:
     code = "\n".join(f"x{i} = {i}" for i in range(2000))
     found = module_vars(code, budget=500)
     assert 0 < len(found) < 2000
+
+
+# --------------------------------------------------------------------------- Keras values and joins
+
+
+def producer_of(value: Value) -> Producer:
+    assert isinstance(value, (Tensor, LayerObject)), value
+    return value.producer
+
+
+def test_custom_layers_are_named_by_what_reaches_the_keras_base() -> None:
+    found = module_vars(
+        """
+        import keras
+        from keras import layers
+        class Scale(layers.Layer):
+            def __init__(self, factor, **kwargs):
+                super().__init__(**kwargs)
+                self.factor = factor
+            def call(self, inputs):
+                return inputs * self.factor
+        class Fixed(keras.layers.Layer):
+            def __init__(self):
+                super(Fixed, self).__init__(name="fixed")
+            def call(self, inputs):
+                return inputs
+        class MaybeNamed(Scale):
+            def __init__(self, flag):
+                if flag:
+                    super().__init__(1.0, name="a")
+                else:
+                    super().__init__(1.0, name="b")
+        class Renamed(Scale):
+            def __init__(self):
+                super().__init__(1.0)
+                self._name = "other"
+        class MyDense(layers.Dense):
+            pass
+        x = keras.Input((3,))
+        named = Scale(2.0, name="scaled")(x)
+        auto = Scale(2.0)(x)
+        fixed = Fixed()(x)
+        maybe = MaybeNamed(unknown())(x)
+        renamed = Renamed()(x)
+        dense = MyDense(2, name="dense_head")(x)
+        """
+    )
+    states = {key: (producer_of(found[key]).name, producer_of(found[key]).name_state) for key in
+              ("named", "auto", "fixed", "maybe", "renamed", "dense")}
+    assert states == {
+        "named": ("scaled", "explicit"), "auto": (None, "auto"), "fixed": ("fixed", "explicit"),
+        "maybe": (None, "unknown"), "renamed": (None, "unknown"), "dense": ("dense_head", "explicit"),
+    }
+    assert producer_of(found["auto"]).auto_prefix == "scale"
+    assert not any(producer_of(found[key]).may_be_multiple for key in states)
+
+
+def test_custom_layer_names_stay_unknown_where_they_may_differ() -> None:
+    found = module_vars(
+        """
+        import keras
+        from mixins import Mixin
+        class Explicit(keras.layers.Layer):
+            def __init__(self):
+                keras.layers.Layer.__init__(self, name="explicit")
+            def call(self, inputs):
+                return inputs
+        class Positional(keras.layers.Layer):
+            def __init__(self):
+                super().__init__(True, "by_position")
+            def call(self, inputs):
+                return inputs
+        class Mixed(Mixin, keras.layers.Layer):
+            def __init__(self):
+                super().__init__(name="mixed")
+            def call(self, inputs):
+                return inputs
+        x = keras.Input((3,))
+        explicit = Explicit()(x)
+        positional = Positional()(x)
+        mixed = Mixed()(x)
+        dense = keras.layers.Dense(1, name="before")
+        early = dense(x)
+        dense._name = "after"
+        late = dense(x)
+        """
+    )
+    assert (producer_of(found["explicit"]).name, producer_of(found["explicit"]).name_state) == (
+        "explicit", "explicit"
+    )
+    for key in ("positional", "mixed", "early", "late"):
+        assert producer_of(found[key]).name_state == "unknown", key
+
+
+def test_custom_layer_calls_give_one_tensor_several_or_an_unknown_structure() -> None:
+    found = module_vars(
+        """
+        import tensorflow as tf
+        from keras import Input, layers, ops
+        class Split(layers.Layer):
+            def call(self, inputs, training=None):
+                if training:
+                    return inputs[:, :1], inputs[:, 1:]
+                return inputs[:, 1:], inputs[:, :1]
+        class Halves(layers.Layer):
+            def call(self, inputs):
+                return ops.split(inputs, 2)
+        class Traced(layers.Layer):
+            @tf.function
+            def call(self, inputs):
+                return inputs
+        class Shaped(layers.Layer):
+            def call(self, inputs):
+                return inputs
+            def compute_output_shape(self, shape):
+                return [shape, shape]
+        x = Input((3,))
+        pair = Split(name="split")(x)
+        first, rest = pair
+        halves = Halves(name="halves")(x)
+        traced = Traced(name="traced")(x)
+        shaped = Shaped(name="shaped")(x)
+        """
+    )
+    pair = found["pair"]
+    assert isinstance(pair, Seq) and pair.kind == "tuple"
+    assert producer_of(pair.items[0]) is producer_of(pair.items[1]) is producer_of(found["first"])
+    assert producer_of(found["first"]).name == "split" and not producer_of(found["rest"]).may_be_multiple
+    assert all(producer_of(found[key]).may_be_multiple for key in ("halves", "traced", "shaped"))
+    assert producer_of(found["halves"]).name == "halves"
+
+
+def test_a_layer_class_chosen_at_run_time_keeps_the_name_it_is_given() -> None:
+    found = module_vars(
+        """
+        from keras import Input, layers
+        Conv = layers.Conv3D if unknown() else layers.Conv2D
+        if unknown():
+            Pool = layers.MaxPooling2D
+        else:
+            Pool = layers.AveragePooling2D
+        x = Input((8, 8, 1))
+        named = Conv(1, 1, name="mask")(x)
+        unnamed = Conv(1, 1)(x)
+        pooled = Pool(name="pool")
+        same = layers.Dense(1, name="out")(x) if unknown() else layers.Conv2D(1, 1, name="out")(x)
+        different = layers.Dense(1, name="a")(x) if unknown() else layers.Dense(1, name="b")(x)
+        either = layers.Dense(1, name="a")(x) if unknown() else None
+        """
+    )
+    assert (producer_of(found["named"]).name, producer_of(found["named"]).name_state) == ("mask", "explicit")
+    assert producer_of(found["named"]).class_name == "Conv2D/Conv3D"
+    assert producer_of(found["unnamed"]).name_state == "unknown"
+    assert producer_of(found["pooled"]).name == "pool"
+    assert (producer_of(found["same"]).name, producer_of(found["same"]).name_state) == ("out", "explicit")
+    assert producer_of(found["different"]).name_state == "unknown"
+    assert found["either"] is UNKNOWN
+
+
+def test_tuples_join_part_by_part_and_lists_do_not() -> None:
+    found = module_vars(
+        """
+        from keras import Input, layers
+        x = Input((3,))
+        a = layers.Dense(1, name="a")(x)
+        if unknown():
+            pair = (a, "left")
+            items = [a, "left"]
+        else:
+            pair = (a, "right")
+            items = [a, "right"]
+        """
+    )
+    pair = found["pair"]
+    assert isinstance(pair, Seq) and pair.items[0] is found["a"] and pair.items[1] is UNKNOWN
+    assert found["items"] is UNKNOWN
+
+
+def test_ops_on_values_not_followed_are_tensors_of_unknown_name() -> None:
+    found = module_vars(
+        """
+        import tensorflow as tf
+        import keras
+        from backbones import backbone
+        x = keras.Input((3,))
+        known = keras.ops.sigmoid(x)
+        sigmoid = tf.nn.sigmoid(backbone.output[0])
+        softmax = keras.ops.softmax(backbone.output)
+        split = keras.ops.split(backbone.output, 2)
+        split_known = tf.split(x, 2)
+        shape = keras.ops.shape(backbone.output)
+        nothing = tf.constant(3)
+        python = backbone.output * 2
+        """
+    )
+    assert producer_of(found["known"]).name_state == "auto"
+    for key in ("sigmoid", "softmax"):
+        producer = producer_of(found[key])
+        assert producer.name is None and producer.name_state == "unknown" and not producer.may_be_multiple
+    assert producer_of(found["split"]).may_be_multiple and producer_of(found["split_known"]).may_be_multiple
+    assert found["shape"] is UNKNOWN and found["python"] is UNKNOWN
+    assert not isinstance(found["nothing"], Tensor)
+
+
+# ---------------------------------------------------------------------------------------- budget
+
+
+def steps_taken(code: str) -> tuple[int, dict[str, Value]]:
+    interpreter = Interpreter(cst.parse_module(textwrap.dedent(code)))
+    start = interpreter.budget
+    facts = interpreter.run()
+    assert facts.partial is None and interpreter.root_frame is not None
+    return start - interpreter.budget, interpreter.root_frame.vars
+
+
+def test_loops_that_touch_nothing_of_keras_cost_little() -> None:
+    steps, found = steps_taken(
+        """
+        total = 0
+        for i in range(100):
+            for j in range(100):
+                for k in range(100):
+                    total += i * j * k
+        table = [[i * j for j in range(500)] for i in range(500)]
+        small = 0
+        for i in range(10):
+            small += i
+        """
+    )
+    assert steps < 60_000
+    assert found["total"] is UNKNOWN and found["table"] is UNKNOWN
+    assert consts(found["small"]) == 45
+
+
+def test_loops_that_may_matter_are_still_run_per_item() -> None:
+    steps, found = steps_taken(
+        """
+        import keras
+        x = keras.Input((3,))
+        heads = []
+        for i in range(120):
+            for j in range(120):
+                pass
+            heads.append(keras.layers.Dense(1, name=f"head_{i}")(x))
+        names = []
+        for i in range(120):
+            for j in range(120):
+                pass
+            names.append(f"n{i}")
+        """
+    )
+    heads = found["heads"]
+    assert isinstance(heads, Seq) and len(heads.items) == 120
+    assert producer_of(heads.items[-1]).name == "head_119"
+    # A plain loop is cut short only past the limit: the names it builds stay unknown, never wrong.
+    assert found["names"] is UNKNOWN
+
+
+def test_loop_relevance_reads_names_not_attributes() -> None:
+    module = cst.parse_module("for i in range(3):\n    total.append(f'{i}' + prefix)\n")
+    loop = module.body[0]
+    code = relevance.read_loop(loop, module.code_for_node(loop))
+    assert code.reads >= {"range", "i", "total", "prefix"} and "append" not in code.reads
+    frame = Frame()
+    frame.bind("total", Seq((), "list"))
+    frame.bind("prefix", Const("p"))
+    assert relevance.is_irrelevant(code, frame)
+    frame.bind("prefix", Tensor(Producer("input", "Input", "x", "explicit", loop)))
+    assert not relevance.is_irrelevant(code, frame)
+    fitting = cst.parse_module("for i in range(3):\n    model.fit(i)\n").body[0]
+    assert relevance.read_loop(fitting, "for i in range(3):\n    model.fit(i)\n").defines

@@ -210,7 +210,7 @@ def test_finding_is_reported_by_cell(tmp_path):
     )
     run = cli(tmp_path, "--output-format", "concise")
     assert run.returncode == 1, run.stderr
-    assert run.stdout.startswith("nb.ipynb:cell 4:5:38: KLO201 ")
+    assert run.stdout.startswith("nb.ipynb:cell 4 (code cell 3):5:38: KLO201 ")
     [entry] = json.loads(cli(tmp_path, "--output-format", "json").stdout)
     assert (entry["cell"], entry["location"], entry["end_location"]) == (
         4,
@@ -263,3 +263,112 @@ def test_notebook_pip_pin_sets_the_target(tmp_path):
 def test_non_python_notebook_is_skipped(tmp_path):
     write(tmp_path, "r.ipynb", make(("code", IMPORTS + MODEL_CELL), language="R"))
     assert cli(tmp_path).returncode == 0
+
+
+# ---------------------------------------------------------------------------------------------------
+# Indented cells: IPython strips a common leading indent before running a cell
+
+
+INDENTED_MODEL = textwrap.indent(IMPORTS + MODEL_CELL, "    ")
+
+
+def test_an_indented_cell_is_dedented_and_columns_map_back():
+    nb = parse_notebook(make(("markdown", "# T"), ("code", "  a = 1\n\n  if a:\n      b = {1: 2}")))
+    [cell] = nb.cells
+    assert (cell.indent, cell.code) == ("  ", "a = 1\n\nif a:\n    b = {1: 2}")
+    assert nb.source == "a = 1\n\nif a:\n    b = {1: 2}\n"
+    # Module column 8 of `b = {1: 2}` is the `{`; in the cell as written it is column 10.
+    assert nb.to_cell(Position(4, 8)) == (2, Position(4, 10))
+    assert nb.to_module(2, Position(4, 10)) == Position(4, 8)
+    assert nb.to_module(2, Position(4, 1)) == Position(4, 0)  # inside the stripped indent
+    assert nb.to_cell(Position(2, 0)) == (2, Position(2, 0))  # a blank line keeps its columns
+    assert nb.display_source == "  a = 1\n\n  if a:\n      b = {1: 2}\n"
+
+
+@pytest.mark.parametrize(
+    ("source", "indent"),
+    [
+        ("    x = 1\n    y = 2", "    "),
+        ("\t x = 1\n\t y = 2", "\t "),
+        ("\n   \n  x = 1\n\n  y = 2\n", "  "),  # blank lines, even whitespace-only ones, do not count
+        ("  # a comment first\n  x = 1", "  "),  # as IPython 9 reads it
+        ("x = 1\n  y = 2", ""),  # not indented at all
+        ("    x = 1\n  y = 2", ""),  # lines do not all share the first one's indent
+        ("  x = 1\n# a comment at column 0\n  y = 2", ""),  # IPython 9 strips nothing here either
+        ("  x = '''\nat column 0\n'''", ""),  # string lines count: IPython's dedent is textual
+    ],
+)
+def test_which_cells_count_as_indented(source, indent):
+    from keras_loss_lint.faces.notebook_magics import cell_indent
+
+    assert cell_indent(source) == indent
+
+
+def test_an_indented_cell_with_magics_and_a_cell_magic():
+    assert transform_cell("  %pip install keras\n  import keras") == "pass\nimport keras"
+    assert transform_cell("  %%time\n  x = 1") is None  # after the dedent, a cell magic
+
+
+def test_the_way_back_is_exact_and_indents_new_lines():
+    nb = parse_notebook(make(("code", "  a = 1\n   \n  b = 2")))
+    [cell] = nb.cells
+    assert cell.unindented_source == "a = 1\n   \nb = 2"
+    assert cell.indented(cell.unindented_source) == cell.source
+    assert cell.indented("a = (\n    1\n)\n   \nb = 2") == "  a = (\n      1\n  )\n   \n  b = 2"
+
+
+def test_an_indented_cell_is_checked_and_reported_at_its_own_columns(tmp_path):
+    write(tmp_path, "nb.ipynb", make(("markdown", "# Model"), ("code", INDENTED_MODEL)))
+    run = cli(tmp_path, "--output-format", "concise")
+    assert run.returncode == 1, run.stderr
+    assert run.stdout.startswith("nb.ipynb:cell 2 (code cell 1):7:42: KLO201 ")
+    [entry] = json.loads(cli(tmp_path, "--output-format", "json").stdout)
+    assert (entry["location"], entry["end_location"]) == ({"column": 42, "row": 7}, {"column": 86, "row": 7})
+    assert entry["fix"]["edits"][0]["location"] == {"column": 42, "row": 7}
+    full = cli(tmp_path).stdout.splitlines()
+    # The code frame shows the cell as written, the carets under the dict.
+    assert full[4:6] == [
+        '7 |     model.compile(optimizer="adam", loss={"output_small": "mse", "output_big": "mae"})',
+        "  | " + " " * 41 + "^" * 44 + " KLO201",
+    ]
+
+
+def test_an_indented_cell_is_fixed_in_place_keeping_its_indent(tmp_path):
+    write(tmp_path, "nb.ipynb", make(("code", INDENTED_MODEL)))
+    run = cli(tmp_path, "--fix")
+    assert run.returncode == 0, run.stdout + run.stderr
+    [cell] = json.loads((tmp_path / "nb.ipynb").read_text(encoding="utf-8"))["cells"]
+    assert cell["source"] == INDENTED_MODEL.replace(
+        'loss={"output_small": "mse", "output_big": "mae"}', 'loss=["mse", "mae"]'
+    )
+
+
+def test_a_syntax_error_in_an_indented_cell_is_at_its_own_column(tmp_path):
+    write(tmp_path, "nb.ipynb", make(("code", IMPORTS), ("code", "    model.compile(\n    y = 2")))
+    run = cli(tmp_path, "--output-format", "concise")
+    assert run.stdout.splitlines()[0] == "nb.ipynb:cell 2:1:18: SyntaxError: '(' was never closed"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Positions users can find: the code cell's number and the execution count
+
+
+def test_code_cell_numbers_and_execution_counts():
+    data = json.loads(make(("markdown", "# T"), ("code", "a = 1"), ("code", "%%bash\nls"), ("code", "b = 2")))
+    data["cells"][1]["execution_count"] = 12
+    data["cells"][3]["execution_count"] = True  # not a count: ignored
+    nb = parse_notebook(json.dumps(data))
+    assert [(c.number, c.code_number, c.execution_count) for c in nb.cells] == [(2, 1, 12), (4, 3, None)]
+
+
+def test_a_finding_names_the_code_cell_and_its_execution_count(tmp_path):
+    data = json.loads(make(("markdown", "# Model"), ("code", IMPORTS), ("markdown", "## Fit"), ("code", MODEL_CELL)))
+    data["cells"][3]["execution_count"] = 7
+    write(tmp_path, "nb.ipynb", json.dumps(data))
+    run = cli(tmp_path, "--output-format", "concise")
+    assert run.stdout.startswith("nb.ipynb:cell 4 (code cell 2, [7]):5:38: KLO201 ")
+    [entry] = json.loads(cli(tmp_path, "--output-format", "json").stdout)
+    assert (entry["cell"], entry["code_cell"], entry["execution_count"]) == (4, 2, 7)
+    assert list(entry) == sorted(entry)  # ruff's keys, in ruff's order, the two new ones among them
+    grouped = cli(tmp_path, "--output-format", "grouped").stdout.splitlines()
+    assert grouped[1].startswith("  cell 4 (code cell 2, [7]):5:38 KLO201 ")

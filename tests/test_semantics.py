@@ -137,3 +137,71 @@ def test_dict_labels_with_missing_and_unknown_keys() -> None:
     assert predict(V("3.7.0"), unknown).label_from == ("b", "c")  # re-paired by position
     assert predict(V("3.8.0"), unknown).raises == "ValueError"
     assert predict(V("2.15.0"), unknown).raises == "ValueError"
+
+
+# ---------------------------------------------------------------------------------- judgements
+
+
+def _misbehaving(scenario: Scenario, **options) -> set[str]:
+    from keras_loss_lint.keras.judgement import judge
+    from keras_loss_lint.keras.versions import KNOWN_RELEASES
+
+    return {str(v) for v in judge(KNOWN_RELEASES, scenario, **options).misbehaving()}
+
+
+def test_a_shared_output_name_misbehaves_only_on_keras_2_and_3_5_to_3_6() -> None:
+    """Measured (docs/conformance.md, klo108_*): 3.0-3.4 and 3.7+ give the one key's loss to both."""
+    shared = Scenario(OutputsSpec("list", ("h", "h")), loss=ArgSpec.dict_of("h"))
+    found = _misbehaving(shared, aspects=("loss",), untrained=True)
+    assert {"2.15.0", "3.5.0", "3.6.0"} <= found
+    assert not found & {"3.0.0", "3.4.1", "3.7.0", "3.15.1"}
+
+
+def test_list_loss_with_dict_weights_raises_on_3_0_to_3_4_in_any_order() -> None:
+    from keras_loss_lint.keras.judgement import Verdict, judge
+
+    outputs = OutputsSpec("list", ("a", "b"))
+    sorted_names = Scenario(outputs, loss=ArgSpec.list_of(2), loss_weights=ArgSpec.dict_of("a", "b"))
+    verdicts = {str(v): verdict for v, _, verdict in judge((V("3.4.1"), V("3.5.0")), sorted_names).outcomes}
+    assert verdicts == {"3.4.1": Verdict.RAISES, "3.5.0": Verdict.AS_WRITTEN}
+
+
+def test_untrained_counts_only_outputs_the_loss_never_addressed() -> None:
+    left_out = Scenario(LIST_BA, loss=ArgSpec.dict_of("b"))
+    said_none = Scenario(LIST_BA, loss=ArgSpec.dict_of("b", "a", none_at=("a",)))
+    assert "3.4.1" in _misbehaving(left_out, untrained=True)
+    assert "3.4.1" not in _misbehaving(left_out)
+    assert "3.4.1" not in _misbehaving(said_none, untrained=True)
+
+
+def test_a_loss_keyed_by_layer_names_of_dict_outputs_means_those_outputs() -> None:
+    outputs = OutputsSpec("dict", ("head_s",), keys=("score",))
+    assert intended(Scenario(outputs, loss=ArgSpec.dict_of("head_s"))).loss_from == ("head_s",)
+    found = _misbehaving(Scenario(outputs, loss=ArgSpec.dict_of("head_s")))
+    assert "2.15.0" not in found and {"3.0.0", "3.4.1", "3.5.0", "3.15.1"} <= found
+
+
+def test_a_sequential_output_name_unknown_to_the_code_leaves_keras_2_unjudged() -> None:
+    """Keras 2 names a Sequential's output after its last layer (measured on 2.15.0)."""
+    from keras_loss_lint.keras.scenario import UNKNOWN_NAME
+
+    unread = Scenario(OutputsSpec("single", (UNKNOWN_NAME,), model_kind="sequential"), loss=ArgSpec.dict_of("price"))
+    assert "2.15.0" not in _misbehaving(unread) and "3.0.0" in _misbehaving(unread)
+    named = OutputsSpec("single", ("price",), model_kind="sequential")
+    assert predict(V("2.15.0"), Scenario(named, loss=ArgSpec.dict_of("price"))).loss_from == ("price",)
+    assert predict(V("2.15.0"), Scenario(named, loss=ArgSpec.dict_of("other"))).raises == "ValueError"
+
+
+def test_a_migration_is_judged_against_what_keras_2_did() -> None:
+    flat = Scenario(LIST_BA, loss=ArgSpec.single(), metrics=ArgSpec.list_of(2))
+    assert "3.0.0" in _misbehaving(flat, aspects=("metrics",), against_keras_2=True)
+    assert "2.15.0" not in _misbehaving(flat, aspects=("metrics",), against_keras_2=True)
+
+
+def test_rule_affects_come_from_the_model_and_answer_unknown_releases_too() -> None:
+    from keras_loss_lint.rules.registry import rule_by_code
+
+    rule = rule_by_code("KLO201")
+    assert rule is not None
+    assert {str(v) for v in rule.affects.known} == {"3.5.0", "3.6.0"}
+    assert not rule.affects.contains(V("3.16.2")) and rule.affects.contains(V("3.5.0"))

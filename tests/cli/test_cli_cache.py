@@ -64,7 +64,7 @@ def test_a_second_run_is_answered_by_the_cache(cli, tmp_path, linted):
         warm = cli("check", "--output-format", fmt)
         assert (warm.code, warm.out, warm.err) == (first.code, first.out, first.err), fmt
     assert linted == []  # nothing was analysed again, notebooks included
-    assert "nb.ipynb:cell 2:8:38: KLO201 [*]" in cold["full"].out
+    assert "nb.ipynb:cell 2 (code cell 1, [2]):8:38: KLO201 [*]" in cold["full"].out
     assert "8 | model.compile(" in cold["full"].out  # code frames come from the file itself
 
 

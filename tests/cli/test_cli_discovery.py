@@ -182,14 +182,14 @@ def test_stdin_filename_alone_reads_stdin(cli, fake_rule, tmp_path):
         "m.py",
         "--output-format",
         "concise",
-        stdin=b"import keras\nm = keras.Sequential()\nm.compile()\n",
+        stdin=b"import keras\nm = keras.Sequential()\nm.compile(loss='mse')\n",
     )
     assert run.out.startswith("m.py:3:1: KLO999")
 
 
 def test_stdin_force_exclude_checks_nothing(cli, fake_rule, tmp_path):
     write(tmp_path, {"pyproject.toml": '[tool.keras-loss-lint]\nextend-exclude = ["gen"]\n'})
-    source = b"import keras\nm = keras.Sequential()\nm.compile()\n"
+    source = b"import keras\nm = keras.Sequential()\nm.compile(loss='mse')\n"
     run = cli(
         "check",
         "-",
@@ -207,11 +207,11 @@ def test_stdin_force_exclude_checks_nothing(cli, fake_rule, tmp_path):
 def test_stdin_notebook(cli, fake_rule, tmp_path):
     from cli_helpers import notebook
 
-    text = notebook(("code", "import keras\nm = keras.Sequential()\nm.compile()\n"))
+    text = notebook(("code", "import keras\nm = keras.Sequential()\nm.compile(loss='mse')\n"))
     run = cli(
         "check", "-", "--stdin-filename", "nb.ipynb", "--output-format", "concise", "-q", stdin=text.encode()
     )
-    assert run.out == "nb.ipynb:cell 1:3:1: KLO999 [*] compile call seen\n"
+    assert run.out == "nb.ipynb:cell 1 ([1]):3:1: KLO999 [*] compile call seen\n"
 
 
 def test_stdin_cannot_be_mixed_with_paths(cli, tmp_path):

@@ -316,7 +316,8 @@ def test_a_fix_that_cannot_be_encoded_is_not_written(cli, tmp_path, monkeypatch,
     import cli_helpers
 
     monkeypatch.setattr(cli_helpers, "FIX_CONTENT", "model.compile_\u03b1")
-    write(tmp_path, {"m.py": "# coding: latin-1\nimport keras\nmodel = keras.Sequential()\nmodel.compile()\n"})
+    source = "# coding: latin-1\nimport keras\nmodel = keras.Sequential()\nmodel.compile(loss='mse')\n"
+    write(tmp_path, {"m.py": source})
     run = cli("check", "--fix")
     assert run.code == 2
     assert run.err == "m.py: error: cannot write the fixed file: not representable in latin-1\n"
@@ -327,7 +328,9 @@ def test_stdin_whose_fix_cannot_be_encoded_passes_through(cli, tmp_path, monkeyp
     import cli_helpers
 
     monkeypatch.setattr(cli_helpers, "FIX_CONTENT", "model.compile_\u03b1")
-    source = "# coding: latin-1\nimport keras\nmodel = keras.Sequential()\nmodel.compile()\n".encode("latin-1")
+    source = "# coding: latin-1\nimport keras\nmodel = keras.Sequential()\nmodel.compile(loss='mse')\n".encode(
+        "latin-1"
+    )
     run = cli("check", "--fix", "-", stdin=source)
     assert (run.code, run.out) == (2, source.decode("latin-1"))
     assert run.err == "-: error: cannot write the fixed source: not representable in latin-1\nFound 1 error.\n"
@@ -469,7 +472,7 @@ def test_notebook_with_a_broken_cell_still_gets_the_other_cells_fixed(cli, tmp_p
     write(tmp_path, {"nb.ipynb": jupyter_notebook(MAGIC_CELL, MODEL_CELL, "model.fit(\n")})
     run = cli("check", "--fix", "--output-format", "concise")
     assert run.out.splitlines() == [
-        "nb.ipynb:cell 4:1:10: SyntaxError: '(' was never closed",
+        "nb.ipynb:cell 4 (code cell 3, [3]):1:10: SyntaxError: '(' was never closed",
         "Found 2 errors (1 fixed, 1 remaining).",
     ]
     cells = json.loads((tmp_path / "nb.ipynb").read_text())["cells"]

@@ -77,7 +77,7 @@ def test_grouped_aligns_rows_and_columns_and_names_cells(cli, fake_rule, tmp_pat
         f"  11:11 {FAKE_CODE} [*] {MESSAGE}",
         "",
         "nb.ipynb:",
-        f"  cell 3:3:1 {FAKE_CODE} [*] {MESSAGE}",
+        f"  cell 3 (code cell 2, [3]):3:1 {FAKE_CODE} [*] {MESSAGE}",
         "",
     ]
     # The stand-in fix changes nothing, so the findings stay; while fixing nothing is marked.

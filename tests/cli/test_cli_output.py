@@ -251,10 +251,10 @@ def test_notebook_positions_in_every_format(cli, fake_rule, tmp_path):
     )
     write(tmp_path, {"nb.ipynb": text})
     concise = cli("check", "--output-format", "concise", "-q")
-    assert concise.out == "nb.ipynb:cell 3:3:1: KLO999 [*] compile call seen\n"
+    assert concise.out == "nb.ipynb:cell 3 (code cell 2, [3]):3:1: KLO999 [*] compile call seen\n"
     full = cli("check", "-q")
     assert full.out.splitlines()[:5] == [
-        "nb.ipynb:cell 3:3:1: KLO999 [*] compile call seen",
+        "nb.ipynb:cell 3 (code cell 2, [3]):3:1: KLO999 [*] compile call seen",
         "  |",
         "1 | model = keras.Sequential()",
         "2 |",
@@ -262,9 +262,11 @@ def test_notebook_positions_in_every_format(cli, fake_rule, tmp_path):
     ]
     [entry] = cli("check", "--output-format", "json").json()
     assert (entry["cell"], entry["location"], entry["noqa_row"]) == (3, {"column": 1, "row": 3}, 3)
+    assert (entry["code_cell"], entry["execution_count"]) == (2, 3)
     assert entry["fix"]["edits"][0]["location"] == {"column": 1, "row": 3}
     github = cli("check", "--output-format", "github").out
     assert "line=1,col=1,endLine=1,endColumn=1::nb.ipynb:cell 3:3:1: KLO999" in github
     sarif = cli("check", "--output-format", "sarif").json()["runs"][0]["results"][0]
     assert "region" not in sarif["locations"][0]["physicalLocation"]
     assert sarif["properties"]["cell"] == 3
+    assert (sarif["properties"]["codeCell"], sarif["properties"]["executionCount"]) == (2, 3)

@@ -12,11 +12,26 @@ from dataclasses import replace
 
 from packaging.version import Version
 
-from keras_loss_lint.keras.semantics import ArgSpec, Outcome, Scenario, intended
+from keras_loss_lint.keras.scenario import InputOutcome, InputScenario, InputsSpec
+from keras_loss_lint.keras.semantics import ArgSpec, Outcome, Scenario, intended, intended_inputs
 from keras_loss_lint.keras.versions import LossEra, loss_era
 
+from .input_scenarios import INPUT_CASES, METHODS, InputCase
 from .scenarios import Case
 from .wire import observable
+
+# Dict inputs, which the `x` catalogue leaves out (no static rule speaks of them): `explain` still
+# says what each release does with them, so the suite measures that too.
+_AB = InputsSpec("dict", ("a", "b"), ("a", "b"))
+_DICT_INPUT_CASES = (
+    InputCase("klo110_dict_inputs_missing_key", InputScenario(_AB, ArgSpec.dict_of("a")),
+              "dict inputs {a, b}, x {a}: the input left out has no array"),
+    InputCase("klo110_dict_inputs_extra_key_safe", InputScenario(_AB, ArgSpec.dict_of("b", "c", "a")),
+              "control: dict inputs take their arrays by key, an extra key is left alone"),
+)
+EXPLAIN_INPUT_CASES: tuple[InputCase, ...] = INPUT_CASES + tuple(
+    replace(case, scenario=replace(case.scenario, method=method)) for case in _DICT_INPUT_CASES for method in METHODS
+)
 
 
 def expected_code(version: Version, case: Case) -> str:
@@ -69,3 +84,8 @@ def _by_layer_name(scenario: Scenario, meant: Outcome) -> Outcome:
         metrics_from=tuple((m,) if m is not None else () for m in metrics),
         metric_label_from=labels,
     )
+
+
+def meant_inputs(case: InputCase, observed: InputOutcome) -> bool:
+    """Whether Keras fed every input the `x` entry the code gives it (keys naming no input aside)."""
+    return observed.raises is None and observed.fed_from == intended_inputs(case.scenario).fed_from

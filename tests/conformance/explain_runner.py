@@ -6,6 +6,11 @@ exactly as `runner.py` does (its builders and recorders), asks `explain(model, x
 release will do, counts the recorder calls `explain` caused (it must cause none: it never runs a
 step), and then observes what Keras really does, as `runner.py` would. stdin/stdout speak the same
 JSON as `runner.py`; each result holds `observed` (runner format) and `explained`.
+
+The request's `input_scenarios` (the `x` catalogue, `input_wire.py` format) get the same treatment
+with `input_runner.py`'s models: `explain(model, x=x, method=...)` first (no input may see an array
+while it looks), then `input_runner.run_one` observes on a fresh model which array reached which
+input. Their results are in `input_results`, keyed by name and method.
 """
 
 from __future__ import annotations
@@ -44,6 +49,38 @@ def explained(model: Any, x: Any, y: Any) -> Json:
         result["scenario"] = wire.scenario_to_json("explained", explanation.scenario)
         result["outcome"] = dataclasses.asdict(explanation.outcome)
     return result
+
+
+def explained_inputs(model: Any, x: Any, method: str) -> Json:
+    """What `explain` says of `x` (runs nothing: the input taps must stay silent)."""
+    import input_runner
+
+    from keras_loss_lint import explain
+
+    before = len(input_runner.SEEN)
+    explanation = explain(model, x=x, method=method)
+    outcome = explanation.input_outcome
+    return {
+        "codes": list(explanation.codes),
+        "inputs": explanation.inputs,
+        "table": str(explanation),
+        "taps": len(input_runner.SEEN) - before,
+        "outcome": None if outcome is None else {"fed_from": list(outcome.fed_from), "raises": outcome.raises},
+    }
+
+
+def run_input(keras: Any, scenario: Json) -> Json:
+    import input_runner
+
+    keras.backend.clear_session()
+    input_runner.SEEN.clear()
+    try:
+        model = input_runner.build_model(keras, scenario["inputs"])
+        model.compile(optimizer="sgd", loss="mse", run_eagerly=True)
+    except Exception as exc:
+        return {"observed": runner._error("model", exc), "explained": None}
+    told = explained_inputs(model, input_runner.build_x(scenario["x"]), scenario["method"])
+    return {"observed": input_runner.run_one(keras, scenario), "explained": told}
 
 
 def observe(model: Any, scenario: Json, x: Any, y: Any, y_spec: Json) -> Json:
@@ -96,11 +133,15 @@ def main() -> int:
     sys.stdout = sys.stderr
     import keras
 
-    report: Json = {"keras": keras.__version__, "results": []}
+    report: Json = {"keras": keras.__version__, "results": [], "input_results": []}
     for scenario in request["scenarios"]:
         result = run_one(keras, scenario)
         result["name"] = scenario["name"]
         report["results"].append(result)
+    for scenario in request.get("input_scenarios", ()):
+        result = run_input(keras, scenario)
+        result.update(name=scenario["name"], method=scenario["method"])
+        report["input_results"].append(result)
     json.dump(report, real_stdout)
     real_stdout.write("\n")
     real_stdout.flush()

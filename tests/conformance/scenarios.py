@@ -116,6 +116,8 @@ CASES: tuple[Case, ...] = (
          outs("head", kind="single", model="sequential"), loss=S, loss_weights=D("head")),
     case("klo106_sequential_dict_metrics", "Sequential + dict metrics",
          outs("head", kind="single", model="sequential"), loss=S, metrics=D("head")),
+    case("klo106_sequential_dict_loss_other_key", "Sequential + dict loss keyed by another name than the last layer's",
+         outs("head", kind="single", model="sequential"), loss=D("price")),
     case("klo106_subclassed_list_outputs_dict_loss", "subclassed list outputs + dict loss raises",
          outs("b", "a", model="subclassed"), loss=D("b", "a")),
     case("klo106_subclassed_single_output_dict_loss", "subclassed single output + dict loss raises",

@@ -15,6 +15,11 @@ reaches each output. Per (release, scenario) this asserts that
 - it reports a finding exactly when Keras did not do what the code says (or refused it), and the
   finding carries the code of the rule the scenario was written for (`explain_expectations.py`);
 - a model whose `compile()` raised is refused as not compiled.
+
+For every case of the `x` catalogue (and dict inputs, `explain_expectations.EXPLAIN_INPUT_CASES`), with
+every method that takes an `x`, it asserts that `explain(model, x=x, method=...)` predicts which array
+reached which input (or which exception was raised) exactly as observed, without feeding any input,
+and reports a finding (the case's KLO110 or KLO207) exactly when an input did not get its own array.
 """
 
 from __future__ import annotations
@@ -32,7 +37,10 @@ import pytest
 from keras_loss_lint.keras.semantics import Outcome, Scenario
 
 from . import envs
-from .explain_expectations import expected_code, meant_by_code
+from .explain_expectations import EXPLAIN_INPUT_CASES, expected_code, meant_by_code, meant_inputs
+from .input_scenarios import InputCase
+from .input_wire import outcome_from_json as input_outcome_from_json
+from .input_wire import scenario_to_json as input_scenario_to_json
 from .observe import request_for
 from .scenarios import CASES, Case
 from .wire import observable, outcome_from_json
@@ -54,9 +62,11 @@ def run_explain_runner(release: envs.Release) -> Json | Exception:
         return error
     environ = envs.runner_environ(release)
     environ["PYTHONPATH"] = os.pathsep.join([str(SRC), str(HERE)])
+    request = request_for(CASES)
+    request["input_scenarios"] = [input_scenario_to_json(c.name, c.scenario) for c in EXPLAIN_INPUT_CASES]
     proc = subprocess.run(
         [str(python), str(EXPLAIN_RUNNER)],
-        input=json.dumps(request_for(CASES)),
+        input=json.dumps(request),
         capture_output=True,
         text=True,
         timeout=TIMEOUT_S,
@@ -65,7 +75,9 @@ def run_explain_runner(release: envs.Release) -> Json | Exception:
     if proc.returncode != 0:
         return RuntimeError(f"explain runner failed in Keras {release.name}:\n{proc.stderr[-4000:]}")
     report: Json = json.loads(proc.stdout)
-    return {result["name"]: result for result in report["results"]}
+    results = {result["name"]: result for result in report["results"]}
+    results.update({f"{r['name']}-{r['method']}": r for r in report.get("input_results", ())})
+    return results
 
 
 @pytest.fixture(scope="session")
@@ -80,13 +92,13 @@ def explained_runs(request: pytest.FixtureRequest) -> dict[str, Json | Exception
         return dict(zip((r.name for r in chosen), pool.map(run_explain_runner, chosen)))
 
 
-def result_of(runs: dict[str, Json | Exception], release: envs.Release, case: Case) -> Json:
+def result_of(runs: dict[str, Json | Exception], release: envs.Release, case: Case | InputCase) -> Json:
     got = runs[release.name]
     if isinstance(got, Exception):
         if release.optional:
             pytest.skip(f"Keras {release.name} is optional and unavailable here: {got}")
         pytest.fail(str(got), pytrace=False)
-    return got[case.name]
+    return got[case.id if isinstance(case, InputCase) else case.name]
 
 
 def comparable(scenario: Scenario) -> Scenario:
@@ -159,3 +171,26 @@ def test_explain_reports_what_keras_does(
     assert bool(told["codes"]) == wrong, f"finding expected: {wrong}\n{told['table']}"
     if wrong:
         assert expected_code(release.version, case) in told["codes"], told["table"]
+
+
+@pytest.mark.parametrize("case", EXPLAIN_INPUT_CASES, ids=lambda c: c.id)
+@pytest.mark.parametrize("release", RELEASES, ids=lambda r: r.name)
+def test_explain_reports_which_array_reaches_which_input(
+    release: envs.Release, case: InputCase, explained_runs: dict[str, Json | Exception]
+) -> None:
+    result = result_of(explained_runs, release, case)
+    raw, told = result["observed"], result["explained"]
+    if raw.get("raises") and raw["stage"] == "model":
+        pytest.skip(f"Keras {release.name} cannot build this model: {raw.get('message')}")
+    assert told["taps"] == 0, "explain fed an input: it must never run the model"
+    assert told["outcome"] is not None, told["table"]
+    observed = input_outcome_from_json(raw)
+    predicted = input_outcome_from_json(told["outcome"])
+    assert predicted == observed, (
+        f"explain on Keras {release.name}, {case.id} ({case.claim}):\n{told['table']}\n"
+        f"observed: {observed} {raw.get('message', '')}"
+    )
+    wrong = not meant_inputs(case, observed)
+    assert bool(told["codes"]) == wrong, f"finding expected: {wrong}\n{told['table']}"
+    if wrong:
+        assert told["codes"] == [case.rule], told["table"]

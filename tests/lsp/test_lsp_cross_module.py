@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import pytest_lsp
 from lsprotocol import types
-from lsp_helpers import CONFIG, RecordingClient, open_document, workspace
+from lsp_helpers import CONFIG, RecordingClient, apply_workspace_edit, open_document, workspace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from fixture_expectations import FIXTURES, expected_diagnostics  # noqa: E402
@@ -53,7 +53,7 @@ async def latest(client: RecordingClient, uri: str, count: int, timeout: float =
 
 @pytest.mark.parametrize(
     "relative", ["src_layout/scripts/train.py", "research/experiments/train.py", "config_module/train.py",
-                 "cycle/train.py", "factory/train.py"],
+                 "cycle/train.py", "factory/train.py", "package_init/train.py", "package_init/evaluate.py"],
 )
 async def test_fixture_projects(client: RecordingClient, relative: str) -> None:
     path = FIXTURES / "projects" / relative
@@ -85,3 +85,76 @@ async def test_unsaved_changes_of_an_imported_module_recheck_the_importer(
     # Closing models.py without saving: the text on disk counts again.
     client.text_document_did_close(types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(models)))
     assert [str(d.code) for d in await latest(client, train, 3)] == ["KLO201"]
+
+
+def change_whole(client: RecordingClient, uri: str, version: int, text: str) -> None:
+    change = types.TextDocumentContentChangeWholeDocument(text=text)
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version), content_changes=[change]
+        )
+    )
+
+
+RENAMED = MODELS.replace('"severity"', '"alpha"').replace('"category"', '"beta"')
+
+
+async def test_a_module_changed_on_disk_rechecks_its_importers(client: RecordingClient, tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    (tmp_path / "models.py").write_text(MODELS, encoding="utf-8")
+    train = open_document(client, tmp_path / "train.py", TRAIN)
+    assert [str(d.code) for d in await latest(client, train, 1)] == ["KLO201"]
+    watched = [r.register_options for r in client.registrations if r.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES]
+    assert "'**/*.py'" in repr(watched)  # the options arrive as plain JSON (LSPAny)
+    # Another program (git checkout, a code generator) rewrites models.py, which is not open.
+    (tmp_path / "models.py").write_text(RENAMED, encoding="utf-8")
+    event = types.FileEvent(uri=(tmp_path / "models.py").as_uri(), type=types.FileChangeType.Changed)
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[event]))
+    assert [str(d.code) for d in await latest(client, train, 2)] == ["KLO101", "KLO101"]
+
+
+async def test_a_file_the_pre_check_turned_away_is_rechecked_when_its_import_changes(
+    client: RecordingClient, tmp_path: Path
+) -> None:
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    (tmp_path / "models.py").write_text("def build():\n    return None\n", encoding="utf-8")
+    train = open_document(client, tmp_path / "train.py", TRAIN)
+    assert await latest(client, train, 1) == []  # nothing imported mentions Keras: not analysed
+    models = open_document(client, tmp_path / "models.py")
+    await client.diagnostics_for(models, 1)
+    change_whole(client, models, 2, MODELS)  # unsaved: the model is now a Keras one
+    assert [str(d.code) for d in await latest(client, train, 2)] == ["KLO201"]
+
+
+async def test_fix_all_reads_the_unsaved_text_of_an_open_dependency(client: RecordingClient, tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    (tmp_path / "models.py").write_text(RENAMED, encoding="utf-8")  # on disk the heads are others
+    train = open_document(client, tmp_path / "train.py", TRAIN)
+    assert [str(d.code) for d in await latest(client, train, 1)] == ["KLO101", "KLO101"]
+    models = open_document(client, tmp_path / "models.py")
+    await client.diagnostics_for(models, 1)
+    change_whole(client, models, 2, MODELS)  # unsaved: the editor's text has the right heads
+    assert [str(d.code) for d in await latest(client, train, 2)] == ["KLO201"]
+    whole = types.Range(start=types.Position(line=0, character=0), end=types.Position(line=4, character=0))
+    params = types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=train),
+        range=whole,
+        context=types.CodeActionContext(diagnostics=[], only=[types.CodeActionKind.SourceFixAll]),
+    )
+    (action,) = await client.text_document_code_action_async(params)
+    assert isinstance(action, types.CodeAction)
+    resolved = await client.code_action_resolve_async(action)
+    assert resolved.edit is not None, "fix all read models.py from disk, where the heads differ"
+    fixed = apply_workspace_edit(TRAIN, train, resolved.edit)
+    assert 'loss=["mse", "mae"]' in fixed
+
+
+async def test_opening_a_module_with_unsaved_text_rechecks_its_importers(
+    client: RecordingClient, tmp_path: Path
+) -> None:
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    (tmp_path / "models.py").write_text(RENAMED, encoding="utf-8")
+    train = open_document(client, tmp_path / "train.py", TRAIN)
+    assert [str(d.code) for d in await latest(client, train, 1)] == ["KLO101", "KLO101"]
+    open_document(client, tmp_path / "models.py", MODELS)  # an editor restoring a modified buffer
+    assert [str(d.code) for d in await latest(client, train, 2)] == ["KLO201"]

@@ -14,6 +14,7 @@ from keras_loss_lint.analysis.facts import FunctionValue, Instance, InstanceValu
 
 if TYPE_CHECKING:
     from keras_loss_lint.analysis.facts import ModelOrigin, ModuleFacts
+    from keras_loss_lint.analysis.frames import Trail
 
 
 class CallArguments:
@@ -65,6 +66,7 @@ class Evaluator(Protocol):
     """The part of the expression evaluator that the Keras-call handlers use."""
 
     facts: "ModuleFacts"
+    trail: "Trail"
     instance_stack: list[tuple[InstanceValue, object]]
 
     def call_function(

@@ -11,12 +11,14 @@ from typing import Optional, Sequence
 import libcst as cst
 
 from keras_loss_lint.analysis import builtins
+from keras_loss_lint.analysis.custom_layers import RENAMING_ATTRIBUTES, rename
 from keras_loss_lint.analysis.expressions import ExpressionEvaluator
 from keras_loss_lint.analysis.facts import (
     UNKNOWN,
     Const,
     Entry,
     InstanceValue,
+    LayerObject,
     Mapping,
     ModuleValue,
     Seq,
@@ -109,6 +111,10 @@ class AssignmentMixin(ExpressionEvaluator):
 
     def _assign_attribute(self, target: cst.Attribute, value: Value, frame: Frame) -> None:
         owner = self.eval(target.value, frame)
+        if isinstance(owner, LayerObject):
+            if target.attr.value in RENAMING_ATTRIBUTES:
+                rename(owner)
+            owner = owner.owner if owner.owner is not None else owner
         if isinstance(owner, InstanceValue):
             self.trail.write(owner.instance.attributes, target.attr.value, value)
         elif isinstance(owner, ModuleValue):

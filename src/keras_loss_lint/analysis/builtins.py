@@ -77,6 +77,13 @@ def small_percent_template(template: str) -> bool:
 
 
 @guarded(UNKNOWN)
+def number(node: cst.Integer | cst.Float | cst.Imaginary) -> Value:
+    """A numeric literal; one Python itself refuses to convert (more digits than its int-string limit
+    allows: `1` and 5,000 zeros) is unknown."""
+    return Const(node.evaluated_value, node)
+
+
+@guarded(UNKNOWN)
 def binary(operator_name: str, left: Value, right: Value) -> Value:
     if isinstance(left, Const) and isinstance(right, Const):
         return _constant_binary(operator_name, left.value, right.value)

@@ -24,13 +24,13 @@ from keras_loss_lint.analysis.facts import (
     SuperValue,
     Tensor,
     Value,
-    same_value,
 )
-from keras_loss_lint.analysis.frames import Frame
+from keras_loss_lint.analysis.frames import Frame, join
 from keras_loss_lint.analysis.heap import HeapMixin, Place
+from keras_loss_lint.analysis.joins import LayerClasses
+from keras_loss_lint.analysis.limits import MAX_CALL_DEPTH
 from keras_loss_lint.keras.api import RECORDED_METHODS
 
-MAX_CALL_DEPTH = 8
 _SYS_PATH_METHODS = frozenset({"append", "insert"})
 
 
@@ -122,7 +122,9 @@ class CallsMixin(HeapMixin):
         if isinstance(callee, FunctionValue):
             return self.call_function(callee, arguments.positional, arguments.keywords, not arguments.complete)
         if isinstance(callee, LayerObject):
-            return keras_calls.call_layer(callee, arguments)
+            return keras_calls.call_layer(self, callee, arguments)
+        if isinstance(callee, LayerClasses):
+            return keras_calls.instantiate_chosen_class(callee.qualnames, callee.class_name, arguments, node)
         if isinstance(callee, ModelValue):
             return keras_calls.call_nested_model(callee.model)
         if isinstance(callee, ClassValue):
@@ -179,8 +181,7 @@ class CallsMixin(HeapMixin):
             returned.append(NONE)
         if self._is_generator(node) or not returned:
             return UNKNOWN
-        first = returned[0]
-        return first if all(same_value(first, value) for value in returned[1:]) else UNKNOWN
+        return join(returned)
 
     def _is_generator(self, node: cst.FunctionDef) -> bool:
         """Read from the body's text: a `yield` elsewhere (a string, a nested def) only makes the
@@ -248,7 +249,7 @@ def default_key(param: cst.Param) -> str:
 
 def _may_mutate(callee: Value, receiver: Optional[Value]) -> bool:
     """Whether calling `callee` runs code that is not followed and may change its arguments."""
-    if isinstance(callee, (FunctionValue, ClassValue, LayerObject, ModelValue)):
+    if isinstance(callee, (FunctionValue, ClassValue, LayerObject, ModelValue, LayerClasses)):
         return False
     if isinstance(callee, KerasRef):
         name = callee.qualname

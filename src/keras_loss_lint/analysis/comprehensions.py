@@ -9,11 +9,15 @@ import libcst as cst
 from keras_loss_lint.analysis.facts import UNKNOWN, Const, Entry, Mapping, Seq, Value
 from keras_loss_lint.analysis.frames import Frame
 from keras_loss_lint.analysis.heap import HeapMixin
+from keras_loss_lint.analysis.limits import MAX_COMPREHENSION_ITEMS
 
-MAX_ITEMS = 512
+MAX_ITEMS = MAX_COMPREHENSION_ITEMS
 
 
 class ComprehensionsMixin(HeapMixin):
+    def worth_unrolling(self, node: cst.CSTNode, spent: int, remaining: int, frame: Frame) -> bool:
+        return True  # pragma: no cover - the interpreter decides
+
     def _list_comprehension(self, node: cst.ListComp | cst.GeneratorExp, frame: Frame) -> Value:
         produced: list[Value] = []
         scope = Frame(frame, self.trail)
@@ -43,16 +47,21 @@ class ComprehensionsMixin(HeapMixin):
     ) -> bool:
         """Run the clauses over known iterables; when one is not known, the rest runs as a loop that
         may execute any number of times (its side effects still count) and False is returned."""
-        if not self._comprehend_known(clause, scope, produce):
+        if not self._comprehend_known(node, clause, scope, produce):
             self.run_unknown_loop(lambda: self._comprehend_any(clause, scope, produce))
             return False
         return True
 
-    def _comprehend_known(self, clause: cst.CompFor, scope: Frame, produce: Callable[[], None]) -> bool:
+    def _comprehend_known(
+        self, node: cst.BaseComp, clause: cst.CompFor, scope: Frame, produce: Callable[[], None]
+    ) -> bool:
         items = self.iterate(self.eval(clause.iter, scope))
         if items is None or len(items) > MAX_ITEMS:
             return False
-        for item in items:
+        before = self.budget
+        for index, item in enumerate(items):
+            if index == 1 and not self.worth_unrolling(node, before - self.budget, len(items) - 1, scope):
+                return False
             self.assign(clause.target, item, scope)
             decisions = [self.truth(condition.test, scope) for condition in clause.ifs]
             if any(decision is None for decision in decisions):
@@ -60,7 +69,7 @@ class ComprehensionsMixin(HeapMixin):
             if not all(decisions):
                 continue
             if clause.inner_for_in is not None:
-                if not self._comprehend_known(clause.inner_for_in, scope, produce):
+                if not self._comprehend_known(node, clause.inner_for_in, scope, produce):
                     return False
             else:
                 produce()

@@ -22,6 +22,7 @@ from keras_loss_lint.analysis.facts import (
     FunctionValue,
     InstanceValue,
     KerasRef,
+    LayerObject,
     Mapping,
     ModelValue,
     ModuleValue,
@@ -83,6 +84,8 @@ class ExpressionEvaluator(CallsMixin, OperatorsMixin, ComprehensionsMixin):
             return KerasRef(canonical(f"{owner.qualname}.{attr}"))
         if isinstance(owner, InstanceValue):
             return self._instance_attribute(owner, attr)
+        if isinstance(owner, LayerObject) and isinstance(owner.owner, InstanceValue):
+            return self._instance_attribute(owner.owner, attr)
         if isinstance(owner, ModelValue):
             return keras_calls.model_attribute(owner.model, attr)
         if isinstance(owner, ModuleValue):
@@ -109,7 +112,7 @@ class ExpressionEvaluator(CallsMixin, OperatorsMixin, ComprehensionsMixin):
         return Const(value, node) if isinstance(value, str) else Opaque("bytes")
 
     def _number(self, node: cst.Integer | cst.Float | cst.Imaginary, frame: Frame) -> Value:
-        return Const(node.evaluated_value, node)
+        return builtins.number(node)
 
     def _concatenated(self, node: cst.ConcatenatedString, frame: Frame) -> Value:
         left, right = self.eval(node.left, frame), self.eval(node.right, frame)

@@ -191,6 +191,8 @@ class LayerObject(Value):
     """A layer instance: every call produces tensors named after it."""
 
     producer: Producer
+    # For a layer class of the module's own: its instance, whose `call` is followed.
+    owner: Optional[Value] = field(default=None, compare=False, hash=False, repr=False)
 
 
 @dataclass(frozen=True)

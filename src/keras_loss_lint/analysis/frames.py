@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator, Optional, Sequence
 
 from keras_loss_lint.analysis.facts import UNKNOWN, Value, same_value
+from keras_loss_lint.analysis.joins import join_differing
 
 Store = dict[str, Value]
 StoreKey = tuple[int, str]
@@ -107,9 +108,17 @@ def join_values(values: Sequence[Optional[Value]]) -> Optional[Value]:
     if all(value is None for value in values):
         return None
     first = values[0]
-    if first is None or any(value is None or not same_value(first, value) for value in values[1:]):
+    if first is None or any(value is None for value in values[1:]):
         return UNKNOWN
-    return first
+    return join(values)  # type: ignore[arg-type]
+
+
+def join(values: Sequence[Value]) -> Value:
+    """Every path's value is known to exist: the same one, or what they agree on (`joins`)."""
+    first = values[0]
+    if all(same_value(first, value) for value in values[1:]):
+        return first
+    return join_differing(values)
 
 
 def join_paths(trail: Trail, paths: Sequence[PathState]) -> None:

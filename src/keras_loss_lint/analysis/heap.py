@@ -14,11 +14,16 @@ from typing import Optional
 import libcst as cst
 
 from keras_loss_lint.analysis.base import EvaluatorBase
-from keras_loss_lint.analysis.facts import UNKNOWN, Entry, Instance, InstanceValue, Mapping, Seq, Value
+from keras_loss_lint.analysis.facts import UNKNOWN, Entry, Instance, InstanceValue, LayerObject, Mapping, Seq, Value
 from keras_loss_lint.analysis.frames import Frame, Store, distinct
 
 # Parts of one structure rebuilt or searched before giving up (the holder then becomes UNKNOWN).
 MAX_REBUILT = 4_096
+# Items of lists and dicts one mutation walks through, over every store it updates: a structure built
+# to be wide and self-sharing (`l.append(l[:])` in nested loops) would otherwise make each mutation
+# walk millions. Past the bound what is left to walk is UNKNOWN; walking costs steps, this many per step.
+MAX_WALKED = 65_536
+ITEMS_PER_STEP = 8
 MAX_DEPTH = 200
 
 Place = Optional[tuple[Store, str]]
@@ -77,22 +82,24 @@ class HeapMixin(EvaluatorBase):
 
     def replace_everywhere(self, replaced: dict[int, Value], frame: Frame) -> None:
         rebuilt: dict[int, Value] = dict(replaced)
+        budget = [MAX_REBUILT, MAX_WALKED]  # parts rebuilt, items walked: shared by every store
         for store in self.stores(frame):
             self.tick(len(store))
             for key, value in list(store.items()):
-                new = _substitute(value, rebuilt)
+                new = _substitute(value, rebuilt, budget)
                 if new is not value:
                     self.trail.write(store, key, new)
+        self.tick((MAX_WALKED - budget[1]) // ITEMS_PER_STEP)
 
 
-def _substitute(value: Value, rebuilt: dict[int, Value]) -> Value:
+def _substitute(value: Value, rebuilt: dict[int, Value], budget: list[int]) -> Value:
     """`value` with every part listed in `rebuilt` replaced; `rebuilt` memoises each part's result."""
     if not isinstance(value, (Seq, Mapping)):
         return value
     known = rebuilt.get(id(value))
     if known is not None:
         return known
-    return _rebuild(value, rebuilt, [MAX_REBUILT], 0)
+    return _rebuild(value, rebuilt, budget, 0)
 
 
 def _rebuild(value: Value, rebuilt: dict[int, Value], budget: list[int], depth: int) -> Value:
@@ -102,7 +109,8 @@ def _rebuild(value: Value, rebuilt: dict[int, Value], budget: list[int], depth: 
     if known is not None:
         return known
     budget[0] -= 1
-    if budget[0] < 0 or depth > MAX_DEPTH:
+    budget[1] -= len(value.items) if isinstance(value, Seq) else len(value.entries)
+    if budget[0] < 0 or budget[1] < 0 or depth > MAX_DEPTH:
         return UNKNOWN
     result: Value = value
     if isinstance(value, Seq):
@@ -142,4 +150,6 @@ def _reachable(values: list[Value]) -> tuple[set[int], list[Instance]]:
         elif isinstance(value, InstanceValue):
             instances[id(value.instance)] = value.instance
             pending.extend(value.instance.attributes.values())
+        elif isinstance(value, LayerObject) and value.owner is not None:
+            pending.append(value.owner)  # a layer class of the module's own: its instance
     return objects, list(instances.values())

@@ -15,9 +15,10 @@ from typing import Any, Callable, Optional, Sequence
 import libcst as cst
 
 from keras_loss_lint.analysis.names import dotted_name
-from keras_loss_lint.analysis import keras_api, keras_calls
+from keras_loss_lint.analysis import keras_api, keras_calls, relevance
 from keras_loss_lint.analysis.arguments import CallArguments
 from keras_loss_lint.analysis.assignment import AssignmentMixin
+from keras_loss_lint.analysis.base import ANALYSIS_CUT_SHORT, DEFAULT_STEP_BUDGET
 from keras_loss_lint.analysis.facts import (
     NONE,
     UNKNOWN,
@@ -36,11 +37,11 @@ from keras_loss_lint.analysis.facts import (
 )
 from keras_loss_lint.analysis.frames import BudgetExceeded, Change, Frame
 from keras_loss_lint.analysis.imports import ImportsMixin
+from keras_loss_lint.analysis.limits import MAX_IRRELEVANT_LOOP_STEPS, MAX_UNROLL
 from keras_loss_lint.analysis.own_nodes import keep_own_nodes
 from keras_loss_lint.analysis.project_modules import ProjectContext
 from keras_loss_lint.keras.api import CANDIDATE_CALL
 
-MAX_UNROLL = 128
 
 __all__ = ["BudgetExceeded", "Interpreter"]
 
@@ -50,7 +51,7 @@ class Interpreter(ImportsMixin, AssignmentMixin):
         self,
         module: cst.Module,
         source: Optional[str] = None,
-        budget: int = 400_000,
+        budget: int = DEFAULT_STEP_BUDGET,
         project: Optional[ProjectContext] = None,
     ) -> None:
         super().__init__()
@@ -66,6 +67,7 @@ class Interpreter(ImportsMixin, AssignmentMixin):
         self._pending: dict[cst.FunctionDef, FunctionValue] = {}
         self._started: set[cst.FunctionDef] = set()
         self._loops_that_break: dict[cst.CSTNode, bool] = {}
+        self._loop_code: dict[cst.CSTNode, relevance.LoopCode] = {}
         self._classes: list[ClassInfo] = []
 
     def run(self) -> ModuleFacts:
@@ -83,7 +85,7 @@ class Interpreter(ImportsMixin, AssignmentMixin):
             self._run_uncalled_functions()
         except BudgetExceeded:
             # What was found before is kept; what comes after is unknown, and the result says so.
-            self.facts.partial = "the analysis step budget ran out: the rest of the module was not analysed"
+            self.facts.partial = ANALYSIS_CUT_SHORT
         finally:
             if isolating:
                 self.trail.undo(self.trail.end())
@@ -265,19 +267,35 @@ class Interpreter(ImportsMixin, AssignmentMixin):
 
     def _exec_for(self, node: cst.For, frame: Frame) -> bool:
         iterable = self.iterate(self.eval(node.iter, frame))
-        if iterable is not None and len(iterable) <= MAX_UNROLL and not self._breaks(node):
-            for item in iterable:
-                self.assign(node.target, item, frame)
-                if not self.exec_block(node.body.body, frame):
-                    return False
-            return self._exec_orelse(node.orelse, frame)
 
         def iteration() -> bool:
             self.assign(node.target, UNKNOWN, frame)
             return self.exec_block(node.body.body, frame)
 
+        if iterable is not None and len(iterable) <= MAX_UNROLL and not self._breaks(node):
+            for index, item in enumerate(iterable):
+                before = self.budget
+                self.assign(node.target, item, frame)
+                if not self.exec_block(node.body.body, frame):
+                    return False
+                if not self.worth_unrolling(node, before - self.budget, len(iterable) - index - 1, frame):
+                    # The rest touches nothing of Keras: it runs as a loop of unknown count, not per item.
+                    self.run_unknown_loop(iteration)
+                    break
+            return self._exec_orelse(node.orelse, frame)
+
         self.run_unknown_loop(iteration)
         return self._after_loop(node, frame)
+
+    def worth_unrolling(self, node: cst.CSTNode, spent: int, remaining: int, frame: Frame) -> bool:
+        """Whether the `remaining` iterations of a loop over a known iterable, each expected to cost
+        `spent` steps, are run one by one; only a loop that may matter to a finding is (`relevance`)."""
+        if spent * remaining <= MAX_IRRELEVANT_LOOP_STEPS:
+            return True
+        code = self._loop_code.get(node)
+        if code is None:
+            code = self._loop_code[node] = relevance.read_loop(node, self.text_of(node))
+        return not relevance.is_irrelevant(code, frame)
 
     def _exec_while(self, node: cst.While, frame: Frame) -> bool:
         if self.truth(node.test, frame) is False:

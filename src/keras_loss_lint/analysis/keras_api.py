@@ -43,7 +43,14 @@ SEQUENTIAL_CLASSES = frozenset(
     }
 )
 INPUT_FUNCTIONS = frozenset({"keras.Input", "keras.layers.Input", "keras.engine.input_layer.Input"})
-LAYER_BASES = frozenset({"keras.layers.Layer", "keras.Layer", "keras.engine.base_layer.Layer"})
+LAYER_BASES = frozenset(
+    {"keras.layers.Layer", "keras.Layer", "keras.engine.base_layer.Layer", "keras.engine.topology.Layer"}
+)
+# Layers that return several tensors when asked to (`return_state=True`).
+RNN_LAYERS = frozenset(
+    {"RNN", "LSTM", "GRU", "SimpleRNN", "Bidirectional", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D",
+     "CuDNNLSTM", "CuDNNGRU"}
+)
 # Functional-API helpers that create a merge layer and call it at once; `name=` names that layer.
 MERGE_FUNCTIONS = frozenset(
     {"concatenate", "add", "subtract", "multiply", "average", "maximum", "minimum", "dot"}
@@ -61,6 +68,19 @@ ARRAY_FACTORIES = frozenset(
 )
 OPAQUE_NAMESPACES = ("keras.losses.", "keras.metrics.", "keras.optimizers.", "keras.callbacks.")
 TENSOR_OP_NAMESPACES = ("keras.ops.", "keras.backend.", "keras.activations.", "tensorflow.")
+# Ops (by last name) that return a list, tuple or any structure of tensors rather than one tensor.
+STRUCTURE_OPS = frozenset(
+    {
+        "split", "unstack", "meshgrid", "top_k", "unique", "unique_with_counts", "svd", "qr", "eig",
+        "eigh", "lu", "lu_factor", "slogdet", "moments", "weighted_moments", "fft", "fft2", "ifft2",
+        "rfft", "stft", "nonzero", "histogram", "cond", "switch", "switch_case", "case", "while_loop",
+        "fori_loop", "scan", "associative_scan", "map", "map_fn", "vectorized_map", "vectorized_map_fn",
+        "custom_gradient", "py_function", "numpy_function", "py_func", "shape_n", "dynamic_partition",
+        "identity_n", "tuple", "broadcast_arrays", "unravel_index", "gradients", "ctc_decode",
+        "ctc_greedy_decoder", "ctc_beam_search_decoder", "rnn", "batch_gather_nd", "nms",
+    }
+)
+STRUCTURE_OP_NAMESPACES = ("tensorflow.nest.", "tensorflow.data.", "tensorflow.raw_ops.", "keras.tree.")
 
 
 @lru_cache(maxsize=2048)
@@ -98,6 +118,31 @@ def merge_function(qualname: str) -> str | None:
 
 def is_tensor_op(qualname: str) -> bool:
     return qualname.startswith(TENSOR_OP_NAMESPACES) and qualname not in ARRAY_FACTORIES
+
+
+# Namespaces whose functions return a tensor (or raise) whatever they are given, and the few of their
+# functions that return something else (a shape, a dtype, a bool, a NumPy array, a function).
+ALWAYS_TENSOR_NAMESPACES = ("keras.ops.", "keras.activations.", "tensorflow.nn.", "tensorflow.math.")
+NOT_TENSOR_RESULTS = frozenset(
+    {"shape", "is_tensor", "dtype", "convert_to_numpy", "ndim", "size", "standardize_dtype", "result_type",
+     "get", "serialize", "deserialize", "is_float_dtype", "is_int_dtype", "is_nan", "in_top_k"}
+)
+
+
+def always_tensor_op(qualname: str) -> bool:
+    """Whether calling `qualname` gives tensors even when its arguments are not known to be tensors."""
+    last = qualname.rsplit(".", 1)[-1]
+    return (
+        qualname.startswith(ALWAYS_TENSOR_NAMESPACES)
+        and last not in NOT_TENSOR_RESULTS
+        and not last[:1].isupper()
+        and qualname not in ARRAY_FACTORIES
+    )
+
+
+def returns_structure(qualname: str) -> bool:
+    """Whether a tensor op may return several tensors (then one use of it may be several outputs)."""
+    return qualname.startswith(STRUCTURE_OP_NAMESPACES) or qualname.rsplit(".", 1)[-1] in STRUCTURE_OPS
 
 
 def is_opaque_object(qualname: str) -> bool:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Optional
 
 import libcst as cst
 
-from keras_loss_lint.analysis import keras_api
+from keras_loss_lint.analysis import custom_layers, keras_api
 from keras_loss_lint.analysis.facts import (
     UNKNOWN,
     Argument,
@@ -36,6 +36,8 @@ from keras_loss_lint.analysis.facts import (
 )
 
 from keras_loss_lint.analysis.arguments import CallArguments
+from keras_loss_lint.analysis.limits import MAX_OUTPUTS
+from keras_loss_lint.analysis.methods_of_classes import call_method_of, find_method
 
 if TYPE_CHECKING:
     from keras_loss_lint.analysis.arguments import Evaluator
@@ -51,10 +53,6 @@ POSITIONAL_PARAMETERS: dict[str, dict[int, str]] = {
     "predict": {0: "x"},
     "predict_on_batch": {0: "x"},
 }
-RNN_LAYERS = frozenset(
-    {"RNN", "LSTM", "GRU", "SimpleRNN", "Bidirectional", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D",
-     "CuDNNLSTM", "CuDNNGRU"}
-)
 MULTI_RETURN_CALL_KEYWORDS = ("return_attention_scores", "return_state")
 
 
@@ -117,6 +115,8 @@ def call_keras(evaluator: "Evaluator", qualname: str, arguments: "CallArguments"
         return build_functional(evaluator, arguments, node)
     if name.endswith(".__init__") and name[: -len(".__init__")] in keras_api.MODEL_CLASSES:
         return _explicit_base_init(evaluator, arguments, node)
+    if name.endswith(".__init__") and custom_layers.is_layer_base(KerasRef(name[: -len(".__init__")])):
+        return _explicit_layer_init(evaluator, arguments, name)
     if name in keras_api.SEQUENTIAL_CLASSES:
         return _sequential(evaluator, arguments, node)
     if name in keras_api.INPUT_FUNCTIONS:
@@ -133,16 +133,36 @@ def call_keras(evaluator: "Evaluator", qualname: str, arguments: "CallArguments"
     if name.endswith(".super") or name == "builtins.super":
         return UNKNOWN
     if keras_api.is_tensor_op(name) and arguments.has_tensor():
-        return op_tensor(name.rsplit(".", 1)[-1], node, named="name" in arguments.keywords)
-    return UNKNOWN
+        tensor = op_tensor(name.rsplit(".", 1)[-1], node, named="name" in arguments.keywords)
+    elif keras_api.always_tensor_op(name) and arguments.positional:
+        # Its argument may be an output of a model not followed: a tensor whose name is not known.
+        tensor = op_tensor(name.rsplit(".", 1)[-1], node, named=True)
+    else:
+        return UNKNOWN
+    tensor.producer.may_be_multiple = keras_api.returns_structure(name)
+    return tensor
 
 
 def _layer_producer(class_name: str, arguments: "CallArguments", node: cst.Call) -> Producer:
     name, state = name_of(arguments)
     return_state = arguments.keywords.get("return_state")
-    multiple = class_name in RNN_LAYERS and return_state is not None and return_state != Const(False)
+    multiple = class_name in keras_api.RNN_LAYERS and return_state is not None and return_state != Const(False)
     return Producer(
         "layer", class_name, name, state, node, keras_api.to_snake_case(class_name), may_be_multiple=multiple
+    )
+
+
+def instantiate_chosen_class(
+    qualnames: frozenset[str], class_name: str, arguments: "CallArguments", node: cst.Call
+) -> Value:
+    """One of several Keras layer classes: its `name=` names the layer whichever class it is."""
+    producers = [_layer_producer(name.rsplit(".", 1)[-1], arguments, node) for name in sorted(qualnames)]
+    prefixes = {producer.auto_prefix for producer in producers}
+    first = producers[0]
+    state = first.name_state if first.name_state != "auto" or len(prefixes) == 1 else "unknown"
+    multiple = any(producer.may_be_multiple for producer in producers)
+    return LayerObject(
+        Producer("layer", class_name, first.name, state, node, first.auto_prefix, may_be_multiple=multiple)
     )
 
 
@@ -157,12 +177,14 @@ def _merge(function: str, arguments: "CallArguments", node: cst.Call) -> Value:
     return Tensor(Producer("layer", class_name, name, state, node, function))
 
 
-def op_tensor(op_name: str, node: cst.CSTNode, named: bool = False) -> Value:
+def op_tensor(op_name: str, node: cst.CSTNode, named: bool = False) -> Tensor:
     """A tensor made by an op (`x * 2`, `keras.ops.add`): Keras names it after the op, `add_1`."""
     return Tensor(Producer("op", op_name, None, "unknown" if named else "auto", node, op_name))
 
 
-def call_layer(layer: LayerObject, arguments: "CallArguments") -> Value:
+def call_layer(evaluator: "Evaluator", layer: LayerObject, arguments: "CallArguments") -> Value:
+    if layer.owner is not None:
+        return custom_layers.call_custom_layer(evaluator, layer, arguments)
     for keyword in MULTI_RETURN_CALL_KEYWORDS:
         if keyword in arguments.keywords and arguments.keywords[keyword] != Const(False):
             return UNKNOWN
@@ -230,6 +252,14 @@ def _explicit_base_init(evaluator: "Evaluator", arguments: "CallArguments", node
     return build_functional(evaluator, shifted, node, arguments.positional[0].instance)
 
 
+def _explicit_layer_init(evaluator: "Evaluator", arguments: "CallArguments", name: str) -> Value:
+    """`keras.layers.Layer.__init__(self, name=...)` inside a layer subclass's `__init__`."""
+    if arguments.positional and isinstance(arguments.positional[0], InstanceValue):
+        base = keras_api.canonical(name[: -len(".__init__")])
+        custom_layers.note_base_init(arguments.positional[0].instance, arguments, evaluator.trail.write, base, 1)
+    return UNKNOWN
+
+
 def _sequential(evaluator: "Evaluator", arguments: "CallArguments", node: cst.Call) -> Value:
     name, state = name_of(arguments)
     outputs = Outputs("single", (OutputLeaf(UNKNOWN, None),), None)
@@ -264,9 +294,6 @@ def _single(value: Value) -> Value:
     if isinstance(value, Tensor) and not value.producer.may_be_multiple:
         return value
     return UNKNOWN
-
-
-MAX_OUTPUTS = 512
 
 
 def _flatten_leaves(value: Value) -> Optional[list[OutputLeaf]]:
@@ -332,24 +359,11 @@ def output_names_value(model: ModelFacts) -> Value:
 # ------------------------------------------------------------------------------ classes of the module
 
 
-def find_method(info: ClassInfo, name: str) -> Optional[tuple[cst.FunctionDef, ClassInfo]]:
-    if name in info.methods:
-        return info.methods[name], info
-    for base in info.bases:
-        if isinstance(base, ClassValue):
-            found = find_method(base.info, name)
-            if found is not None:
-                return found
-    return None
-
-
 def instantiate(
     evaluator: "Evaluator", info: ClassInfo, arguments: "CallArguments", node: cst.Call
 ) -> Value:
     if info.kind == "layer":
-        producer = _layer_producer(info.node.name.value, arguments, node)
-        producer.may_be_multiple = True
-        return LayerObject(producer)
+        return custom_layers.instantiate_layer(evaluator, info, arguments, node)
     instance = Instance(info)
     evaluator.register_instance(instance)
     value = InstanceValue(instance)
@@ -363,23 +377,6 @@ def instantiate(
     if instance.model is None:
         instance.model = _subclassed_model(evaluator, value, node, arguments)
     return ModelValue(instance.model)
-
-
-def call_method_of(
-    evaluator: "Evaluator",
-    owner: InstanceValue,
-    found: tuple[cst.FunctionDef, ClassInfo],
-    arguments: "CallArguments",
-) -> Value:
-    from keras_loss_lint.analysis.facts import FunctionValue
-
-    method, info = found
-    evaluator.instance_stack.append((owner, info))
-    try:
-        function = FunctionValue(method, info.scope, bound_self=owner)
-        return evaluator.call_function(function, arguments.positional, arguments.keywords, not arguments.complete)
-    finally:
-        evaluator.instance_stack.pop()
 
 
 def _subclassed_model(
@@ -422,8 +419,19 @@ def call_super(
             found = find_method(base.info, "__init__")
             if found is not None:
                 return call_method_of(evaluator, InstanceValue(instance), found, arguments)
-        if isinstance(base, KerasRef) and base.qualname in keras_api.MODEL_CLASSES:
+            if base.info.kind == "layer":
+                keras_base = custom_layers.keras_base_of(base.info)
+                custom_layers.note_base_init(instance, arguments, evaluator.trail.write, keras_base)
+                return UNKNOWN
+        elif isinstance(base, KerasRef) and base.qualname in keras_api.MODEL_CLASSES:
             return build_functional(evaluator, arguments, node, instance)
+        elif isinstance(base, KerasRef) and custom_layers.is_layer_base(base):
+            keras_base = keras_api.canonical(base.qualname)
+            custom_layers.note_base_init(instance, arguments, evaluator.trail.write, keras_base)
+            return UNKNOWN
+        elif current is not None and current.kind == "layer":
+            # A base that is not followed may define the `__init__` that runs next: the name is unknown.
+            return UNKNOWN
     return UNKNOWN
 
 

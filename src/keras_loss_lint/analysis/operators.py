@@ -22,9 +22,8 @@ from keras_loss_lint.analysis.facts import (
     Seq,
     Tensor,
     Value,
-    same_value,
 )
-from keras_loss_lint.analysis.frames import Frame
+from keras_loss_lint.analysis.frames import Frame, join
 from keras_loss_lint.analysis.heap import HeapMixin
 
 
@@ -151,7 +150,7 @@ class OperatorsMixin(HeapMixin):
             return run
 
         self.run_paths([branch(node.body), branch(node.orelse)])
-        return results[0] if same_value(results[0], results[1]) else UNKNOWN
+        return join(results)
 
 
 def _compare(operator_node: cst.BaseCompOp, left: Value, right: Value) -> Optional[bool]:

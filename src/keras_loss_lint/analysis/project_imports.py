@@ -2,15 +2,19 @@
 
 `import models as M`, `from trainer.models import build` (a package whose `__init__` re-exports it),
 `from .heads import build`, `from model import *`: the imported module's top level is interpreted (see
-`project_modules`), and the names bound here are its values. Code of another module that the linted
-file calls runs here with the caller's arguments, but what it records is not this file's: a
-`compile` inside another module is that module's finding, and functions or classes it defines along
-the way are not run alone here. A model it builds remembers where, for the messages.
+`project_modules`), and the names bound here are its values. As in Python, importing `a.b.c` (or from
+it) first runs `a` and `a/b/__init__.py`, whose re-exports and changes to other modules' names count.
+
+Code of another module that the linted file calls runs here with the caller's arguments, but what it
+records is not this file's: a `compile` inside another module's function is not recorded (so a file
+that only calls such a helper has no finding, and the syntactic pre-check may skip it), and functions
+or classes it defines along the way are not run alone here. A model it builds remembers where, for
+the messages; a finding on that model's own nodes is reported at this file's compile() of it (core).
 """
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Callable, Optional
 
 import libcst as cst
 
@@ -63,18 +67,24 @@ class ProjectImportsMixin(ExpressionEvaluator):
         project = self.project
         if project is None:
             return False
-        located = project.find(dotted)
-        if located is None:
+        chain = self._dotted_chain(dotted, lambda prefix: project.find(prefix))
+        if chain is None:
             return False
-        if asname is not None:
-            frame.bind(asname, self.module_value(located))
-            return True
-        top = dotted.split(".", 1)[0]
-        package = located if top == dotted else project.find(top)
-        frame.bind(top, self.module_value(package) if package is not None else UNKNOWN)
-        if top != dotted:
-            self.module_value(located)  # Python runs it, and counts it among what the file read
+        # Python runs `a`, then `a/b/__init__`, then `a.b.c`: each package's top level may re-export
+        # or change names the later ones (and the importer) read.
+        values = [self.module_value(located) for located in chain]
+        frame.bind(asname if asname is not None else dotted.split(".", 1)[0], values[-1] if asname else values[0])
         return True
+
+    @staticmethod
+    def _dotted_chain(dotted: str, find: Callable[[str], Optional[Located]]) -> Optional[list[Located]]:
+        """The modules `a`, `a.b`, `a.b.c` that importing `a.b.c` runs, in order; None when `a.b.c` is
+        not a project module."""
+        parts = dotted.split(".")
+        chain = [find(".".join(parts[: count + 1])) for count in range(len(parts))]
+        if any(located is None for located in chain):
+            return None
+        return [located for located in chain if located is not None]
 
     def import_project_from(self, node: cst.ImportFrom, module: Optional[str], frame: Frame) -> bool:
         """`from m import a, b` / `from m import *` / relative forms, for a project module `m`."""
@@ -82,12 +92,18 @@ class ProjectImportsMixin(ExpressionEvaluator):
         if project is None:
             return False
         level = len(node.relative)
-        if level:
-            located = project.find_relative(module, level)
+        if level and not module:
+            located = project.find_relative(None, level)
+            chain = [located] if located is not None else None
+        elif level:
+            chain = self._dotted_chain(module or "", lambda prefix: project.find_relative(prefix, level))
         else:
-            located = project.find(module) if module else None
-        if located is None:
+            chain = self._dotted_chain(module, lambda prefix: project.find(prefix)) if module else None
+        if not chain:
             return False
+        for package in chain[:-1]:
+            self.module_value(package)  # the packages along the path run first (see `import_project`)
+        located = chain[-1]
         loaded = self._note_loaded(project.load(located))
         if isinstance(node.names, cst.ImportStar):
             self._star_from_project(loaded, frame)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol, Sequence
 
 import libcst as cst
 
+from keras_loss_lint.analysis.base import ceiling_paused
 from keras_loss_lint.analysis.frames import Frame
 
 if TYPE_CHECKING:
@@ -213,8 +214,11 @@ class ProjectContext:
         key: MemoKey = (path, hash(text), self.search())
         entry = self.memo.get(key, self.locator)
         if entry is None:
-            entry = self._interpret(located, path, text)
+            with ceiling_paused():  # read once per run, for whichever file imports it first
+                entry = self._interpret(located, path, text)
             if entry is None:
+                # Not understood (a syntax error mid-edit): still read, so fixing it re-checks the importer.
+                self.texts.setdefault(path, hash(text))
                 return None
             self.memo.put(key, entry)
         return self._admit(entry)

@@ -107,7 +107,9 @@ class LintResult(Record):
     `syntax_error` is set (with `error`) when the text is not valid Python; `noqa_suppressed` holds
     what `# noqa` comments and file-level directives silenced. `dependencies` are the other project
     files the result was computed from (absolute paths, sorted): the result holds while their texts do.
-    `partial` says why the analysis did not follow every import of the project (None: it did).
+    `partial` says why the file was not fully analysed (None: it was): its analysis reached a limit
+    (steps, time, memory; then the diagnostics hold one KLO902 unless it is deselected), or not every
+    import of the project was followed.
     """
 
     __slots__ = ("diagnostics", "error", "syntax_error", "noqa_suppressed", "dependencies", "partial")

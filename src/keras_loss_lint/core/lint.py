@@ -4,7 +4,9 @@ With the project's index (found from the file's path unless the face hands one o
 the project's own modules are followed: a model built in another module is checked where this file
 compiles or fits it, the result lists the files it was read from (`LintResult.dependencies`), and a
 message about such a model says where its outputs were built. Only this file's own nodes are
-reported or edited.
+reported or edited: a finding on an imported model's own nodes moves to this file's compile() of it.
+A file the pre-check turns away still lists the modules the pre-check read, so that a change to one
+of them makes caches and editors ask again.
 
 Each rule runs in isolation, and so does each fix builder: an exception in one costs that rule or that
 fix (reported as one KLO901 diagnostic naming it), never the file's other findings. Fixes are built
@@ -13,6 +15,8 @@ only when the face asks for them (`fixes=True`): flake8 never shows them.
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 import gc
 import os
 import re
@@ -22,11 +26,12 @@ from typing import Iterable, Iterator, Optional, Union
 import libcst as cst
 
 from keras_loss_lint.analysis import ModuleFacts, extract_facts
-from keras_loss_lint.analysis.facts import CallFacts, ModelOrigin
+from keras_loss_lint.analysis.base import ANALYSIS_CUT_SHORT, Ceiling, ceiling_applied
+from keras_loss_lint.analysis.facts import CallFacts, ModelFacts, ModelOrigin
 from keras_loss_lint.core.diagnostics import Diagnostic, Edit, Fix, LintResult, Position, Span
 from keras_loss_lint.core.noqa import FileExemption, NoqaIndex, file_exemption, split_lines
 from keras_loss_lint.core.positions import locate
-from keras_loss_lint.core.precheck import has_candidate, needs_analysis
+from keras_loss_lint.core.precheck import CANDIDATE_CALL, has_candidate, needs_analysis
 from keras_loss_lint.core.syntax import syntax_problem
 from keras_loss_lint.core.unused_noqa import CODE as UNUSED_NOQA
 from keras_loss_lint.core.unused_noqa import unused_noqa
@@ -35,6 +40,7 @@ from keras_loss_lint.project.index import ProjectIndex, index_for
 from keras_loss_lint.project.settings import DEFAULT_SETTINGS, Settings
 from keras_loss_lint.rules.base import FixProposal, Report, RuleContext
 from keras_loss_lint.rules.klo901_internal_error import CODE as INTERNAL_ERROR
+from keras_loss_lint.rules.klo902_not_fully_analysed import CODE as NOT_FULLY_ANALYSED
 from keras_loss_lint.rules.registry import ALL_RULES
 
 __all__ = ["has_candidate", "lint_module", "lint_source"]
@@ -44,6 +50,16 @@ __all__ = ["has_candidate", "lint_module", "lint_source"]
 MAX_ANALYSED_MB = 2
 MAX_ANALYSED_CHARACTERS = MAX_ANALYSED_MB * 1_000_000
 MODULE_START = Span(Position(1, 0), Position(1, 0))
+# Rules are stopped at the ceiling between reports: looking at it every 16 reports costs nothing next to
+# what a report costs.
+REPORTS_BETWEEN_LOOKS = 16
+# How the time limit is shared: the facts may use the first 60% of it; the rules, over what was found,
+# go on until 80% is used, and get 20% whatever the facts used (a step may overrun its share): what was
+# found before a cut is always checked. Presenting a report (its position, its fix) costs about what
+# finding it did, and takes the rest.
+FACTS_SHARE_OF_TIME = 0.6
+RULES_SHARE_OF_TIME = 0.8
+RULES_LEAST_SHARE = 0.2
 _NOQA_WORD = re.compile("noqa", re.IGNORECASE)
 # Lines of model constructions in imported modules: their trees are shared by every file of a run.
 MAX_ORIGIN_LINES = 4_096
@@ -60,20 +76,25 @@ def lint_source(
     *,
     fixes: bool = True,
     project: ProjectChoice = True,
+    tree: ast.Module | None = None,
 ) -> LintResult:
     """Lint one module's text. Never raises on user input: a parse failure is `LintResult.error`.
 
     `fixes=False` skips building fixes (every diagnostic's `fix` is then None). `project` is where the
     project's other modules are read from: True finds the project holding `path` on disk (nothing
     without a path), an index reads through it (the language server's holds unsaved editor text),
-    False or None follows no import.
+    False or None follows no import. `tree` is `ast.parse(source)` when the face has it (flake8):
+    the syntactic pre-check then reads it instead of parsing again.
     """
     index = project_for(path, project)
-    if not needs_analysis(source, path, index):
-        return LintResult()
+    # A file too large to analyse is said so, not ast-parsed: the check below reports it.
+    if not needs_analysis(source, path, index, syntactic=len(source) <= MAX_ANALYSED_CHARACTERS, tree=tree):
+        return LintResult(dependencies=_turned_away_by(source, path, index))
     if len(source) > MAX_ANALYSED_CHARACTERS:
         size = len(source.encode("utf-8", "surrogatepass")) / 1_000_000
-        return LintResult(error=f"too large to analyse ({size:.1f} MB; the limit is {MAX_ANALYSED_MB} MB)")
+        reason = f"too large to analyse ({size:.1f} MB; the limit is {MAX_ANALYSED_MB} MB)"
+        # The error is what the CLI and the editor show; flake8 shows only diagnostics.
+        return LintResult(_not_fully_analysed(reason, settings, source), error=reason)
     with _no_cyclic_gc():
         try:
             module = cst.parse_module(source)
@@ -84,6 +105,14 @@ def lint_source(
         except (RecursionError, MemoryError, ValueError) as error:
             return LintResult(error=_describe_parse_error(error))
         return lint_module(module, source, settings, fixes=fixes, path=path, project=index)
+
+
+def _turned_away_by(source: str, path: str | None, index: Optional[ProjectIndex]) -> tuple[str, ...]:
+    """The project modules whose text kept `source` from being analysed: a change to one of them can
+    make it a candidate, so caches and editors must ask again then."""
+    if index is None or "keras" in source or CANDIDATE_CALL.search(source) is None:
+        return ()
+    return tuple(os.path.abspath(file) for file in index.consulted(source, path))
 
 
 def project_for(path: str | None, project: ProjectChoice) -> Optional[ProjectIndex]:
@@ -121,14 +150,20 @@ def lint_module(
     # nested thousands deep that Python itself accepts can exhaust the stack anywhere in here.
     try:
         where = os.path.abspath(path) if path and project is not None else None
-        facts = extract_facts(module, source, path=where, locator=project)
+        ceiling = Ceiling(settings.limits.seconds, settings.limits.memory_mb, FACTS_SHARE_OF_TIME)
+        with ceiling_applied(ceiling):
+            facts = extract_facts(module, source, path=where, locator=project)
+        ceiling.allow(RULES_SHARE_OF_TIME, RULES_LEAST_SHARE)
         context = RuleContext(facts, _target_of(facts, settings))
         failures: list[Diagnostic] = []
-        reports = list(_run_rules(context, settings, failures))
+        reports = list(_run_rules(context, settings, failures, ceiling))
+        cut_short = _cut_short(facts, ceiling)
+        failures += _not_fully_analysed(cut_short, settings)
+        partial = cut_short or facts.partial
         if not reports and not failures and not _may_hold_noqa(source):
-            return LintResult(dependencies=facts.dependencies, partial=facts.partial)
+            return LintResult(dependencies=facts.dependencies, partial=partial)
         result = _to_result(module, source, reports, failures, settings, fixes, facts)
-        return result.replace(dependencies=facts.dependencies, partial=facts.partial)
+        return result.replace(dependencies=facts.dependencies, partial=partial)
     except RecursionError:
         return LintResult(error="too deeply nested to analyse")
 
@@ -141,16 +176,55 @@ def _target_of(facts: ModuleFacts, settings: Settings) -> TargetVersions:
     return settings.target
 
 
-def _run_rules(context: RuleContext, settings: Settings, failures: list[Diagnostic]) -> Iterable[Report]:
+def _run_rules(
+    context: RuleContext, settings: Settings, failures: list[Diagnostic], ceiling: Optional[Ceiling] = None
+) -> Iterable[Report]:
+    """Each selected rule's reports; past the ceiling no further rule runs, and a running rule is
+    stopped at its next report (rules cost time per finding: ten thousand findings take seconds)."""
     for rule in ALL_RULES:
+        if ceiling is not None and ceiling.passed():
+            return
         if not settings.selection.is_enabled(rule.code) or not context.affected(rule):
             continue
         try:
-            found = list(rule.check(context))
+            found = _reports_until(rule.check(context), ceiling)
         except Exception as error:  # noqa: BLE001 - a broken rule costs only its own findings
             _record_failure(failures, settings, f"rule {rule.code} ({rule.name}) failed", error)
             continue
         yield from found
+
+
+def _reports_until(reports: Iterable[Report], ceiling: Optional[Ceiling]) -> list[Report]:
+    found: list[Report] = []
+    for report in reports:
+        found.append(report)
+        if ceiling is not None and len(found) % REPORTS_BETWEEN_LOOKS == 0 and ceiling.passed():
+            break
+    return found
+
+
+def _cut_short(facts: ModuleFacts, ceiling: Ceiling) -> Optional[str]:
+    """Why this file's own code was not analysed to its end (not: why an import was not followed).
+    A module that imports no Keras and builds no model by the cut holds nothing a rule could report
+    (a `re.compile(...)` in a long data script): its cut is not worth a notice."""
+    if not (facts.imports_keras or facts.models):
+        return None
+    if ceiling.reason is not None:
+        return ceiling.reason
+    return facts.partial if facts.partial == ANALYSIS_CUT_SHORT else None
+
+
+def _not_fully_analysed(reason: Optional[str], settings: Settings, source: str = "") -> tuple[Diagnostic, ...]:
+    """The one KLO902 of a file whose analysis stopped short (or never started: too large)."""
+    if reason is None or not settings.selection.is_enabled(NOT_FULLY_ANALYSED):
+        return ()
+    if not source:
+        message = f"not fully analysed: {reason}; what comes after was not checked"
+        return (Diagnostic(NOT_FULLY_ANALYSED, message, MODULE_START),)
+    # A file never parsed: its file-level directives are applied here, `# noqa` comments cannot be.
+    if file_exemption(split_lines(source), flake8_applies_its_own=not settings.honour_noqa).exempts(NOT_FULLY_ANALYSED):
+        return ()
+    return (Diagnostic(NOT_FULLY_ANALYSED, f"not analysed: {reason}", MODULE_START),)
 
 
 def _record_failure(failures: list[Diagnostic], settings: Settings, what: str, error: Exception) -> None:
@@ -168,16 +242,15 @@ def _to_result(
     fixes: bool,
     facts: ModuleFacts,
 ) -> LintResult:
-    # A node of another module (an imported model's own outputs) is not reported here: that
-    # file's lint reports it. Without imports no node is foreign, and nothing is filtered.
+    # Without imports no node is foreign, and nothing moves.
     if facts.foreign_node_ids:
-        reports = [report for report in reports if not facts.is_foreign(report.node)]
+        reports = _anchored_here(reports, facts)
     proposals = {report: _build_fix(report, settings, failures) for report in reports} if fixes else {}
     imported = [call for call in facts.calls if call.model is not None and call.model.origin is not None]
     wanted = [report.node for report in reports] + [call.node for call in imported]
     edited = [edit.node for proposal in proposals.values() if proposal is not None for edit in proposal.edits]
     wanted += [node for node in edited if not facts.is_foreign(node)]
-    positions = locate(module, source, wanted)
+    positions = locate(module, source, wanted) if wanted else {}  # locating walks the whole tree
     located = [report for report in reports if report.node in positions]
     notes = _origin_notes(located, imported, positions)
     diagnostics = {
@@ -185,6 +258,28 @@ def _to_result(
     }
     ordered = sorted(diagnostics | set(failures), key=Diagnostic.sort_key)
     return _apply_noqa(source, ordered, settings)
+
+
+def _anchored_here(reports: list[Report], facts: ModuleFacts) -> list[Report]:
+    """A report on another module's node (a key of the outputs a model built there) is this file's
+    finding when this file compiles that model: that module may never compile it, so its own lint
+    says nothing. It moves to the first compile() (else the first call) of the model here, without a
+    fix (the text to edit is the other file's); the origin note says where the outputs are. When the
+    node belongs to several models here, which one the rule spoke of is not known: it is dropped."""
+    kept: list[Report] = []
+    for report in reports:
+        if not facts.is_foreign(report.node):
+            kept.append(report)
+            continue
+        calls = [call for call in facts.calls if call.model is not None and _holds(call.model, report.node)]
+        if calls and len({id(call.model) for call in calls}) == 1:
+            anchor = next((call for call in calls if call.method == "compile"), calls[0])
+            kept.append(dataclasses.replace(report, node=anchor.node, fix=None))
+    return kept
+
+
+def _holds(model: ModelFacts, node: cst.CSTNode) -> bool:
+    return node is model.node or any(node is leaf.key_node or node is leaf.node for leaf in model.outputs.leaves)
 
 
 def _origin_notes(

@@ -7,15 +7,21 @@ A file may compile a model that another module of its project builds, and mentio
 itself: with the project's index, a file with a recorded method's word is also let through when one
 of the project modules it imports (read from its import lines, transitively) mentions Keras. Without
 an index no other module is followed, so `has_candidate` alone is exact.
+
+A file that passes the words is then checked on Python's `ast` (core/ast_precheck.py, about a tenth
+of a LibCST parse): it reaches LibCST only when it writes a call some rule could report on.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Optional
 
+from keras_loss_lint.core.ast_precheck import holds_candidate_call
 from keras_loss_lint.keras.api import CANDIDATE_CALL
 
 if TYPE_CHECKING:
+    import ast
+
     from keras_loss_lint.project.index import ProjectIndex
 
 __all__ = ["CANDIDATE_CALL", "has_candidate", "needs_analysis"]
@@ -26,8 +32,24 @@ def has_candidate(source: str) -> bool:
     return "keras" in source and CANDIDATE_CALL.search(source) is not None
 
 
-def needs_analysis(source: str, path: Optional[str] = None, project: Optional["ProjectIndex"] = None) -> bool:
-    """False guarantees that linting `source` with `project`'s modules reports nothing."""
+def needs_analysis(
+    source: str,
+    path: Optional[str] = None,
+    project: Optional["ProjectIndex"] = None,
+    *,
+    syntactic: bool = False,
+    tree: Optional["ast.AST"] = None,
+) -> bool:
+    """False guarantees that linting `source` with `project`'s modules reports nothing.
+
+    `syntactic=True` adds the `ast` check for the files the words let through; `tree` is the
+    caller's `ast.parse(source)`, when it has one, so that the text is not parsed again."""
+    if not _passes_words(source, path, project):
+        return False
+    return not syntactic or holds_candidate_call(source, tree)
+
+
+def _passes_words(source: str, path: Optional[str], project: Optional["ProjectIndex"]) -> bool:
     if has_candidate(source):
         return True
     if project is None or CANDIDATE_CALL.search(source) is None:

@@ -1,8 +1,10 @@
 """The flake8 face: `flake8 --select KLO`.
 
 flake8 runs every installed plugin on every file and stops the whole run when a plugin raises, so this
-plugin works from the lines flake8 already read, skips files without a candidate call before any
-parsing, and never lets an exception escape. flake8 applies `# noqa` and `--select` itself.
+plugin works from the lines and the `ast` tree flake8 already built: a file without the words a
+finding needs costs a substring search, one without a call a rule could report on a search of that
+tree, and only the rest is parsed by LibCST. It never lets an exception escape. flake8 applies
+`# noqa` and `--select` itself.
 
 The settings are the project's, as for every other face: `[tool.keras-loss-lint]` (or the `[flake8]`
 section's `keras-version` and KLO entries) gives the selection, the per-file ignores and the target
@@ -16,6 +18,7 @@ where `train.py` compiles it.
 from __future__ import annotations
 
 import argparse
+import ast
 import logging
 import sys
 from pathlib import Path
@@ -41,7 +44,8 @@ class KerasLossLintPlugin:
 
     def __init__(self, tree: Any, lines: list[str], filename: str) -> None:
         # flake8 classifies plugins by their parameters: asking for `tree` makes this a tree plugin.
-        # The tree itself is not used: a textual pre-check is cheaper than walking it.
+        # The tree is walked only for files whose text passes the (cheaper) textual pre-check.
+        self._tree = tree if isinstance(tree, ast.Module) else None
         self._lines = lines
         self._filename = filename
 
@@ -70,7 +74,7 @@ class KerasLossLintPlugin:
         source = "".join(self._lines)
         try:
             project = None if self._filename in STDIN_NAMES else index_for(self._filename)
-            if not needs_analysis(source, self._filename, project):
+            if not needs_analysis(source, self._filename, project, syntactic=True, tree=self._tree):
                 return
             diagnostics = self._lint(source, project)
         except Exception as error:  # noqa: BLE001 - one file's bug must not stop the user's whole flake8 run
@@ -89,7 +93,7 @@ class KerasLossLintPlugin:
         if self.keras_version is not None:
             settings = Settings(settings.selection, resolve_target(path, explicit=self.keras_version))
         settings = Settings(settings.selection, settings.target, honour_noqa=False)
-        return lint_source(source, self._filename, settings, fixes=False, project=project).diagnostics
+        return lint_source(source, self._filename, settings, fixes=False, project=project, tree=self._tree).diagnostics
 
 
 _RESOLVERS: dict[Path, ConfigResolver] = {}

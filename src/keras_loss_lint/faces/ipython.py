@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from keras_loss_lint.faces.notebook import transform_cell
+from keras_loss_lint.faces.notebook_magics import cell_indent, indented_lines
 
 PREFIX = "keras-loss-lint"
 KERAS_MODULES = ("keras", "tf_keras")
@@ -99,8 +100,10 @@ class KernelLinter:
         offset = before.count("\n")
         result = lint_source(before + code + "\n", str(self._path()), self._settings(raw), fixes=False)
         last = code.count("\n") + 1
+        indent = cell_indent(raw)  # an indented cell is linted dedented: columns of the cell as typed
+        shifted = indented_lines(raw, indent)
         return [
-            CellFinding(d.line - offset, d.column + 1, d.code, d.message)
+            CellFinding(d.line - offset, d.column + 1 + len(indent) * shifted[d.line - offset - 1], d.code, d.message)
             for d in sorted(result.diagnostics, key=lambda d: d.sort_key())
             if offset < d.line <= offset + last
         ]

@@ -17,6 +17,14 @@ every position in the module maps back to a line of a cell:
 Only lines that start a statement are looked at (not lines inside a triple-quoted string or inside
 brackets), so a docstring that says "why?" is left alone.
 
+A cell whose lines all share a leading indent (code pasted from inside a function) is dedented first,
+as IPython does before running it; `to_cell` and `to_module` add and remove that indent, so columns
+are those of the cell as written, and a fix is applied to the cell's text without its indent and
+indented back (`CodeCell.unindented_source`, `CodeCell.indented`).
+
+Each cell also has the numbers users find it by: `code_number` (1-based among code cells, what
+`jupyter nbconvert` and nbqa count) and `execution_count` (the `[12]` a notebook shows, when saved).
+
 The LSP server and `--fix` reuse this module: `Notebook.source` is the module text, `to_cell` and
 `to_module` translate positions both ways, and `with_cell_sources` writes new cell text back into the
 original JSON, keeping its key order, indentation, trailing newline and outputs (the CLI's writer keeps
@@ -37,7 +45,14 @@ from keras_loss_lint.faces.notebook_json import (
     load_json,
     source_spans,
 )
-from keras_loss_lint.faces.notebook_magics import NEWLINES, transform_cell
+from keras_loss_lint.faces.notebook_magics import (
+    NEWLINES,
+    cell_indent,
+    dedented,
+    indented_lines,
+    reindented,
+    transform_cell,
+)
 
 if TYPE_CHECKING:
     from keras_loss_lint.core.diagnostics import Position
@@ -47,6 +62,7 @@ __all__ = [
     "Notebook",
     "NotebookError",
     "parse_notebook",
+    "script_as_notebook",
     "transform_cell",
 ]
 
@@ -59,6 +75,9 @@ class CodeCell:
     source: str  # the cell's text as stored (newlines normalised to "\n")
     code: str  # the Python the linter sees: `source` with IPython syntax replaced, same lines
     first_line: int  # 1-based module line of the cell's first line
+    indent: str = ""  # the common indent IPython strips from the cell's lines (see `cell_indent`)
+    code_number: int | None = None  # 1-based position among the notebook's code cells
+    execution_count: int | None = None  # the `[N]` of the cell's last run, as saved
 
     @property
     def number(self) -> int:
@@ -72,6 +91,22 @@ class CodeCell:
     @property
     def last_line(self) -> int:
         return self.first_line + self.line_count - 1
+
+    @property
+    def unindented_source(self) -> str:
+        """`source` without the common indent: what `code` is, IPython syntax unmasked."""
+        return dedented(self.source, self.indent)
+
+    def indented(self, text: str) -> str:
+        """Text in the coordinates of `unindented_source` (a fixed cell) with the indent put back."""
+        return reindented(text, self.indent)
+
+    def column_shift(self, line: int) -> int:
+        """How many columns the cell's 1-based line `line` lost to the common indent."""
+        if not self.indent:
+            return 0
+        shifted = indented_lines(self.source, self.indent)
+        return len(self.indent) if 1 <= line <= len(shifted) and shifted[line - 1] else 0
 
 
 @dataclass(frozen=True)
@@ -89,6 +124,19 @@ class Notebook:
     def source(self) -> str:
         """The module text: every code cell joined with "\\n", plus a final "\\n" (like ruff)."""
         return self.module_source()
+
+    @property
+    def display_source(self) -> str:
+        """The module's lines as the cells write them (IPython lines and common indents kept): what
+        code frames show. Line for line the module; columns as `display_position` maps them."""
+        return "\n".join(cell.source for cell in self.cells) + "\n" if self.cells else ""
+
+    def display_position(self, position: Position) -> Position:
+        """A module position in `display_source` (the same line; the column of the cell's text)."""
+        mapped = self.to_cell(position)
+        if mapped is None:
+            return position
+        return type(position)(position.line, mapped[1].column)
 
     @property
     def is_python(self) -> bool:
@@ -124,16 +172,19 @@ class Notebook:
                 last = self.cells[-1]
                 return last.number, Position(last.line_count, 0)
             return None
-        return cell.number, Position(position.line - cell.first_line + 1, position.column)
+        line = position.line - cell.first_line + 1
+        return cell.number, Position(line, position.column + cell.column_shift(line))
 
     def to_module(self, cell_number: int, position: Position) -> Position | None:
-        """The module position of `position` (1-based line) in the cell numbered `cell_number`."""
+        """The module position of `position` (1-based line) in the cell numbered `cell_number` (a column
+    inside the cell's common indent maps to the start of the module's line)."""
         from keras_loss_lint.core.diagnostics import Position
 
         cell = self.cell(cell_number)
         if cell is None or not 1 <= position.line <= cell.line_count:
             return None
-        return Position(cell.first_line + position.line - 1, position.column)
+        column = max(0, position.column - cell.column_shift(position.line))
+        return Position(cell.first_line + position.line - 1, column)
 
     def with_cell_sources(self, sources: Mapping[int, str]) -> str:
         """The notebook JSON with new text for the cells numbered in `sources`.
@@ -167,18 +218,36 @@ def parse_notebook(text: str) -> Notebook:
     code_cells: list[CodeCell] = []
     line_to_cell: list[int] = []
     next_line = 1
+    code_number = 0
     for index, cell in enumerate(cells):
         if not is_code(cell):
             continue
+        code_number += 1
         source = NEWLINES.sub("\n", raw_sources[index])
         code = transform_cell(source)
         if code is None:
             continue  # a cell magic: the whole cell is not Python
-        code_cell = CodeCell(index, source, code, next_line)
+        count = cell.get("execution_count")
+        code_cell = CodeCell(
+            index,
+            source,
+            code,
+            next_line,
+            cell_indent(source),
+            code_number,
+            count if isinstance(count, int) and not isinstance(count, bool) else None,
+        )
         line_to_cell.extend([len(code_cells)] * code_cell.line_count)
         code_cells.append(code_cell)
         next_line += code_cell.line_count
     return Notebook(text, tuple(code_cells), len(cells), raw_sources, _language(data), tuple(line_to_cell))
+
+
+def script_as_notebook(text: str, code: str) -> Notebook:
+    """A `.py` text read as one code cell whose Python is `code` (its IPython lines masked, same
+    lines), so that fixes can be placed on the real text the way a notebook cell's are."""
+    cell = CodeCell(0, text, code, 1)
+    return Notebook(text, (cell,), 1, (text,), None, (0,) * cell.line_count)
 
 
 def _language(data: dict[str, Any]) -> str | None:

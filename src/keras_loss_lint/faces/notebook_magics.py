@@ -1,13 +1,19 @@
 """IPython syntax in notebook cells, replaced line by line by Python with the same number of lines.
 
-A cell magic keeps the whole cell out; line magics, shell escapes, help and automagic lines become
-`pass` at the same indentation. Only lines that start a statement are looked at.
+A cell whose lines all share a leading indent loses it first, as IPython strips it before running the
+cell. A cell magic keeps the whole cell out; line magics, shell escapes, help and automagic lines
+become `pass` at the same indentation. Only lines that start a statement are looked at.
+
+`script_magics` does the same for a `.py` file exported from a notebook (Colab's "Download .py"
+keeps `!pip install ...` and `%matplotlib inline` lines as they were typed): there only the explicit
+escapes (`!`, `%`, `x = !cmd`) are masked, line by line, and nothing is dedented.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Callable
 
 # IPython's built-in line magics, which its automagic lets users type without the `%`. A line that
 # starts with one of these names and is not valid Python on its own is a magic call.
@@ -26,11 +32,72 @@ PASS = "pass"
 
 
 def transform_cell(source: str) -> str | None:
-    """The cell as Python with the same number of lines, or None for a cell magic (skip the cell)."""
-    lines = source.split("\n")
+    """The cell as Python with the same number of lines, or None for a cell magic (skip the cell).
+
+    The cell's common indent (`cell_indent`) is removed first, so columns of the result are those of
+    the cell's text minus that indent on every line `indented_lines` names."""
+    lines = dedented(source, cell_indent(source)).split("\n")
     first = next((line for line in lines if line.strip()), "")
     if first.startswith("%%"):
         return None
+    return "\n".join(_masked_lines(lines, _is_ipython_line))
+
+
+def cell_indent(source: str) -> str:
+    """The indent IPython strips from the cell before running it: "" unless every line that is not
+    blank starts with the first such line's leading whitespace.
+
+    IPython 9 (`inputtransformer2.leading_indent`) removes the lines' common leading whitespace, blank
+    lines not counted (`textwrap.dedent`); IPython 7 and 8 removed the first line's indent from each
+    line that starts with it. When every non-blank line shares the first one's indent, both give the
+    same code, and that is the only case read as indented: in any other the cell stays as written (a
+    cell IPython 9 cannot run either, or one that only an older IPython runs). IPython before 9.0.2
+    also left a cell alone whose first line is an indented comment; such a cell is read as IPython 9
+    reads it."""
+    lines = [line for line in source.split("\n") if line.strip()]
+    if not lines:
+        return ""
+    indent = lines[0][: len(lines[0]) - len(lines[0].lstrip())]
+    if not indent or not all(line.startswith(indent) for line in lines):
+        return ""
+    return indent
+
+
+def indented_lines(source: str, indent: str) -> tuple[bool, ...]:
+    """For each line of `source`: whether `dedented` removes `indent` from it (blank lines keep
+    theirs, so the way back is exact)."""
+    return tuple(bool(indent) and bool(line.strip()) and line.startswith(indent) for line in source.split("\n"))
+
+
+def dedented(source: str, indent: str) -> str:
+    """`source` without `indent` at the start of each line that is not blank."""
+    if not indent:
+        return source
+    cut = len(indent)
+    lines = source.split("\n")
+    return "\n".join(line[cut:] if stripped else line for line, stripped in zip(lines, indented_lines(source, indent)))
+
+
+def reindented(text: str, indent: str) -> str:
+    """The way back from `dedented`: `indent` before each line of `text` that is not blank (a line a
+    fix added is indented like its neighbours)."""
+    if not indent:
+        return text
+    return "\n".join(indent + line if line.strip() else line for line in text.split("\n"))
+
+
+def script_magics(text: str) -> tuple[str, tuple[int, ...]] | None:
+    """A `.py` text with its IPython escape lines as `pass` and the 1-based numbers of those lines;
+    None when it has none. The caller uses it only for a file that is not valid Python as written."""
+    lines = text.split("\n")
+    masked = _masked_lines(lines, _is_escape_line)
+    numbers = tuple(number for number, (old, new) in enumerate(zip(lines, masked), 1) if old != new)
+    if not numbers:
+        return None
+    return "\n".join(masked), numbers
+
+
+def _masked_lines(lines: list[str], is_ipython: Callable[[str], bool]) -> list[str]:
     state = _ScanState()
     continuation: str | None = None  # indentation of a magic continued with a trailing backslash
     out: list[str] = []
@@ -40,7 +107,7 @@ def transform_cell(source: str) -> str | None:
             if not line.rstrip().endswith("\\"):
                 continuation = None
             continue
-        if state.at_statement_start and _is_ipython_line(line):
+        if state.at_statement_start and is_ipython(line):
             indent = line[: len(line) - len(line.lstrip())]
             out.append(indent + PASS)
             if line.rstrip().endswith("\\"):
@@ -48,7 +115,12 @@ def transform_cell(source: str) -> str | None:
             continue
         out.append(line)
         state.feed(line)
-    return "\n".join(out)
+    return out
+
+
+def _is_escape_line(line: str) -> bool:
+    stripped = line.strip()
+    return stripped[:1] in ("!", "%") or ESCAPE_ASSIGNMENT.match(stripped) is not None
 
 
 def _is_ipython_line(line: str) -> bool:

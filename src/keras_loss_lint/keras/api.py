@@ -17,3 +17,16 @@ RECORDED_METHODS: tuple[str, ...] = ("compile",) + X_METHODS
 
 # A word that may be a call of a recorded method: text without one cannot hold a finding.
 CANDIDATE_CALL = re.compile(r"\b(?:" + "|".join(RECORDED_METHODS) + r")\b")
+
+
+# `Model.compile`'s first positional parameters, by major version (measured on every release the
+# conformance suite runs: `test_naming_and_signature_facts`).
+_COMPILE_PARAMETERS = {
+    2: ("optimizer", "loss", "metrics", "loss_weights", "weighted_metrics"),
+    3: ("optimizer", "loss", "loss_weights", "metrics", "weighted_metrics"),
+}
+
+
+def compile_parameters(major: int) -> tuple[str, ...]:
+    """The positional parameters of `compile()` in a Keras release of this major version."""
+    return _COMPILE_PARAMETERS[min(max(major, 2), 3)]

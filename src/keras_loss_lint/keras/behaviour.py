@@ -15,7 +15,7 @@ from typing import Optional, Sequence
 
 from packaging.version import Version
 
-from keras_loss_lint.keras.scenario import BROADCAST, ArgSpec, Outcome, OutputsSpec, Scenario
+from keras_loss_lint.keras.scenario import BROADCAST, UNKNOWN_NAME, ArgSpec, Outcome, OutputsSpec, Scenario
 from keras_loss_lint.keras.versions import LossEra, MetricsEra, loss_era, metrics_era
 
 Assignment = tuple[Optional[str], ...]
@@ -93,6 +93,18 @@ def predict(version: Version, scenario: Scenario) -> Outcome:
     )
 
 
+def unknowable(version: Version, scenario: Scenario) -> bool:
+    """Keras 2 names a Sequential's output after its last layer (measured on 2.15): a dict argument is
+    matched by that name, which the scenario may not know."""
+    outputs = scenario.outputs
+    if loss_era(version) is not LossEra.KERAS_2 or outputs.model_kind != "sequential":
+        return False
+    if UNKNOWN_NAME not in outputs.names:
+        return False
+    arguments = (scenario.loss, scenario.loss_weights, scenario.metrics, scenario.y)
+    return any(argument is not None and argument.kind == "dict" for argument in arguments)
+
+
 def _check_compile_time(version: Version, scenario: Scenario) -> None:
     if version.major >= 3 and scenario.metrics is not None and scenario.metrics.kind == "single":
         raise KerasRaises("ValueError", "compile")
@@ -138,9 +150,10 @@ def _unnamed_model_loss(version: Version, loss: ArgSpec, outputs: OutputsSpec, c
     if loss.kind == "dict":
         era = loss_era(version)
         if era is LossEra.KERAS_2:
-            if outputs.model_kind == "subclassed":
-                raise KerasRaises("ValueError")  # Keras 2 wants the pseudo names output_1, ...
-            return tuple(loss.keys[i] if i < len(loss.keys) else None for i in range(count))
+            # Subclassed models want the pseudo names output_1, ...; a Sequential its last layer's name.
+            if outputs.model_kind == "subclassed" or any(key not in outputs.names for key in loss.keys):
+                raise KerasRaises("ValueError")  # "Found unexpected losses or metrics ..."
+            return _by_name(loss, outputs.names)
         raise KerasRaises("ValueError" if era is LossEra.FLATTENED else "TypeError")
     if loss.kind == "single":
         return (BROADCAST,) * count

@@ -1,5 +1,6 @@
-"""What the code says: each entry of a dict goes to the output it names, each list entry to the
-output at its written position. Rules report where a Keras release does something else."""
+"""What the code says: each entry of a dict goes to the output it names (by its dict key, or by
+its layer's name), each list entry to the output at its written position. Rules report where a Keras
+release does something else."""
 
 from __future__ import annotations
 
@@ -25,7 +26,12 @@ def _as_written(argument: ArgSpec | None, outputs: OutputsSpec) -> tuple[str | N
     if argument.kind == "single":
         return (BROADCAST,) * outputs.count
     if argument.kind == "dict":
-        return tuple(label if label in argument.keys and label not in argument.none_at else None for label in labels)
+        # A key that is no output key but an output's layer name names that output too.
+        named = tuple(
+            label if label in argument.keys else (name if name in argument.keys and name not in labels else None)
+            for label, name in zip(labels, outputs.names)
+        )
+        return tuple(key if key not in argument.none_at else None for key in named)
     positions = argument.labels()
     return tuple(
         positions[i] if i < len(positions) and positions[i] not in argument.none_at else None

@@ -18,6 +18,9 @@ Stage = Literal["compile", "fit"]
 
 # Label given to a single (non-container) argument that Keras broadcasts to every output.
 BROADCAST = "*"
+# The name of an output the code does not show (a Sequential's last layer, unread): where a release
+# matches by that name, the model cannot say what it does (`behaviour.unknowable`).
+UNKNOWN_NAME = "<unknown name>"
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """Known Keras releases, the behavioural eras they fall into, and target-version sets.
 
-Everything version-dependent in the linter is phrased in terms of this module: a rule declares the
-releases it affects as a PEP 440 specifier, the settings decide which releases the linted code runs on,
-and the intersection of the two decides whether (and for which releases) the rule speaks.
+Everything version-dependent in the linter is phrased in terms of this module: the settings decide
+which releases the linted code runs on (a PEP 440 specifier), the semantics model decides on which of
+them a rule's scenario misbehaves (`judgement.py`), and the rule speaks for those releases only.
 """
 
 from __future__ import annotations

@@ -250,6 +250,14 @@ class ProjectIndex:
         flake8 asks this for every file holding a word like `compile`, so each module's answer
         (whether it mentions Keras, what it imports) is kept per search path while its text is
         unchanged: a run reads and scans each module once, not once per importer."""
+        return self._reach(source, path, limit)[0]
+
+    def consulted(self, source: str, path: Optional[str], limit: int = 32) -> tuple[str, ...]:
+        """The project files `reaches_keras` reads to answer for `source`: a file it turned away
+        must be asked again when one of them changes (it may come to import a Keras model)."""
+        return tuple(sorted(self._reach(source, path, limit)[1]))
+
+    def _reach(self, source: str, path: Optional[str], limit: int) -> tuple[bool, set[str]]:
         search = self.search_path(path)
         pending = list(self._textual_imports(source, path, search))
         seen: set[str] = set()
@@ -263,10 +271,10 @@ class ProjectIndex:
                 continue
             mentions_keras, imports = summary
             if mentions_keras:
-                return True
+                return True, seen
             if len(seen) < limit:
                 pending.extend(imports)
-        return False
+        return False, seen
 
     def _summary(self, file: str, search: SearchPath) -> Optional[tuple[bool, tuple[Located, ...]]]:
         text = self.read(file)
@@ -289,22 +297,35 @@ class ProjectIndex:
             if names is not None:
                 for item in names.split(","):
                     dotted = item.split()[0] if item.split() else ""
-                    located = self.find(dotted, search) if dotted else None
-                    if located is not None:
-                        found.append(located)
+                    found.extend(self._along(dotted, lambda prefix: self.find(prefix, search)) if dotted else ())
                 continue
-            if dots and importer is not None:
-                located = self.find_relative(module or None, importer, len(dots))
-            elif module:
-                located = self.find(module, search)
-            else:
-                located = None
-            if located is not None:
-                found.append(located)
-                if located.is_package:
-                    # `from pkg import submodule`: the submodules named after `import` are read too.
-                    found.extend(self._package_members(text, match.end(), located))
+            chain = self._imported_chain(dots, module, importer, search)
+            found.extend(chain)
+            if chain and chain[-1].is_package:
+                # `from pkg import submodule`: the submodules named after `import` are read too.
+                found.extend(self._package_members(text, match.end(), chain[-1]))
         return found
+
+    def _imported_chain(
+        self, dots: str, module: str, importer: Optional[str], search: SearchPath
+    ) -> list[Located]:
+        """The modules `from <dots><module> import ...` runs, outermost package first."""
+        if not dots:
+            return self._along(module, lambda prefix: self.find(prefix, search)) if module else []
+        if importer is None:
+            return []
+        level, script = len(dots), importer
+        if not module:
+            package = self.find_relative(None, script, level)
+            return [package] if package is not None else []
+        return self._along(module, lambda prefix: self.find_relative(prefix, script, level))
+
+    @staticmethod
+    def _along(dotted: str, find: Callable[[str], Optional[Located]]) -> list[Located]:
+        """`a`, `a.b`, `a.b.c`: every package `__init__` on the way runs when `a.b.c` is imported."""
+        parts = dotted.split(".")
+        chain = [find(".".join(parts[: count + 1])) for count in range(len(parts))]
+        return [located for located in chain if located is not None] if chain[-1] is not None else []
 
     def _package_members(self, text: str, start: int, package: Located) -> list[Located]:
         tail = re.match(r"[ \t]*\(?([\w, \t\n]*)", text[start:start + 2_000])

@@ -32,6 +32,23 @@ def _longest_prefix(code: str, prefixes: tuple[str, ...]) -> int:
     return max(lengths, default=-1)
 
 
+# The per-file ceiling on the analysis (everything after the parse, which the size limit bounds): past
+# either, the rest of the file is not analysed and the file is reported as not fully analysed (KLO902).
+# Real training scripts take milliseconds and a few MB; the hostile inputs of benchmarks/worst_case.py
+# are what reach these.
+DEFAULT_TIME_LIMIT_SECONDS = 2.0
+DEFAULT_MEMORY_LIMIT_MB = 150.0
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How long, and how much memory beyond what the parsed file holds, one file's analysis may take
+    (None: no limit of that kind)."""
+
+    seconds: float | None = DEFAULT_TIME_LIMIT_SECONDS
+    memory_mb: float | None = DEFAULT_MEMORY_LIMIT_MB
+
+
 @dataclass(frozen=True)
 class Settings:
     selection: Selection = field(default_factory=Selection)
@@ -42,6 +59,7 @@ class Settings:
     # `check --ignore-noqa`: no `# noqa` comment or file-level directive is applied (KLO900 still is
     # computed, as ruff still runs RUF100 under --ignore-noqa).
     ignore_noqa: bool = False
+    limits: Limits = field(default_factory=Limits)
 
 
 DEFAULT_SETTINGS = Settings()

@@ -4,7 +4,6 @@ and how to phrase names, versions and suggestions in a message."""
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass
 from typing import Iterator, Optional, Sequence
 
@@ -24,36 +23,14 @@ from keras_loss_lint.analysis.facts import (
     Seq,
     Value,
 )
-from keras_loss_lint.keras.semantics import ArgSpec, Outcome, Scenario, intended, predict
-from keras_loss_lint.keras.versions import LossEra, describe_range, loss_era
+from keras_loss_lint.keras.names import auto_name_prefix, looks_auto_generated
+from keras_loss_lint.keras.semantics import ArgSpec
+from keras_loss_lint.keras.versions import describe_range
 
-KERAS_3_0_TO_3_4 = frozenset({LossEra.BY_NAME})
-KERAS_3_0_TO_3_6 = frozenset({LossEra.BY_NAME, LossEra.FLATTENED})
-KERAS_3_5_ON = frozenset({LossEra.FLATTENED, LossEra.STRUCTURED})
-KERAS_3_7_ON = frozenset({LossEra.STRUCTURED})
+__all__ = ["looks_auto_generated"]  # re-exported: the rules ask it here
 
 LOSS_LIKE = ("loss", "loss_weights", "metrics", "weighted_metrics")
 LABEL_LIKE = ("y", "sample_weight", "validation_y")
-
-# Prefixes Keras gives unnamed layers, ops and models (`to_snake_case` of the class, or the op name).
-AUTO_NAME_PREFIXES = frozenset(
-    """
-    dense conv1d conv2d conv3d conv1d_transpose conv2d_transpose conv3d_transpose separable_conv1d
-    separable_conv2d depthwise_conv1d depthwise_conv2d lstm gru simple_rnn rnn bidirectional
-    embedding dropout spatial_dropout1d spatial_dropout2d flatten activation lambda concatenate add
-    multiply average maximum minimum subtract dot batch_normalization layer_normalization
-    group_normalization unit_normalization global_average_pooling1d global_average_pooling2d
-    global_average_pooling3d global_max_pooling1d global_max_pooling2d global_max_pooling3d
-    max_pooling1d max_pooling2d max_pooling3d average_pooling1d average_pooling2d average_pooling3d
-    reshape permute repeat_vector identity input_layer input functional sequential model output
-    time_distributed softmax re_lu relu leaky_re_lu elu prelu get_item multi_head_attention attention
-    additive_attention masking cropping2d zero_padding2d up_sampling2d normalization rescaling
-    resizing category_encoding string_lookup integer_lookup text_vectorization hashing discretization
-    tf_op_layer
-    """.split()
-)
-_AUTO_NAME = re.compile(r"^(?P<prefix>[a-z][a-z0-9_]*?)(?:_(?P<number>\d+))?$")
-
 
 # ------------------------------------------------------------------------------------ arguments
 
@@ -105,10 +82,6 @@ def named_flat_outputs(call: CallFacts) -> Optional[tuple[ModelFacts, Outputs, t
     return model, outputs, tuple(leaf.name for leaf in outputs.leaves)  # type: ignore[misc]
 
 
-def unsorted_names(names: Sequence[str]) -> bool:
-    return len(set(names)) == len(names) and list(names) != sorted(names)
-
-
 def dict_outputs(call: CallFacts) -> Optional[Outputs]:
     model = call.model
     if model is None or model.outputs.kind != "dict":
@@ -118,20 +91,11 @@ def dict_outputs(call: CallFacts) -> Optional[Outputs]:
     return model.outputs
 
 
-def looks_auto_generated(key: str) -> bool:
-    match = _AUTO_NAME.match(key)
-    if match is None:
-        return False
-    prefix = match.group("prefix")
-    return prefix in AUTO_NAME_PREFIXES or prefix.startswith("tf_op_layer")
-
-
 def could_be_auto_name_of(key: str, leaf: OutputLeaf) -> bool:
     producer = leaf.producer
     if producer is None or producer.name_state != "auto" or producer.auto_prefix is None:
         return False
-    match = _AUTO_NAME.match(key)
-    return match is not None and match.group("prefix") == producer.auto_prefix
+    return auto_name_prefix(key) == producer.auto_prefix
 
 
 @dataclass(frozen=True)
@@ -217,58 +181,6 @@ def model_label(call: CallFacts) -> str:
         if isinstance(receiver, cst.Name):
             return f"`{receiver.value}`"
     return "the model"
-
-
-# ---------------------------------------------------------------------------------- semantics
-
-
-def outcomes(
-    versions: Sequence[Version], scenario: Scenario
-) -> dict[Version, Outcome]:
-    return {version: predict(version, scenario) for version in versions}
-
-
-def group_by(outcomes_by_version: dict[Version, Outcome]) -> dict[Outcome, list[Version]]:
-    grouped: dict[Outcome, list[Version]] = {}
-    for version, outcome in outcomes_by_version.items():
-        grouped.setdefault(outcome, []).append(version)
-    return grouped
-
-
-def expected(scenario: Scenario) -> Outcome:
-    return intended(scenario)
-
-
-def describe_pairings(
-    labels: Sequence[str], actual: Sequence[Optional[str]], meant: Sequence[Optional[str]], what: str
-) -> str:
-    """`'b' would get the loss for 'a', 'a' would get the loss for 'b'`."""
-    parts = []
-    for label, got, wanted in zip(labels, actual, meant):
-        if got == wanted:
-            continue
-        if got is None:
-            parts.append(f"{label!r} would get no {what}")
-        else:
-            parts.append(f"{label!r} would get the {what} for {_entry_label(got)}")
-    return ", ".join(parts)
-
-
-def _entry_label(label: str) -> str:
-    if label.isdigit():
-        return f"entry {label}"
-    return repr(label)
-
-
-def effects_by_era(versions: Sequence[Version], effects: Sequence[tuple[frozenset[LossEra], str]]) -> str:
-    """Join what happens on each era the target includes: each effect's `{versions}` is filled with
-    the targeted releases of its eras, and effects with none of them are left out."""
-    parts = []
-    for eras, text in effects:
-        chosen = [version for version in versions if loss_era(version) in eras]
-        if chosen:
-            parts.append(text.format(versions=on_versions(chosen), versions_raise=raise_on(chosen)))
-    return "; ".join(parts)
 
 
 def dict_arguments(call: CallFacts) -> Iterator[tuple[str, Argument]]:

@@ -3,7 +3,6 @@ targeted release feeds them, phrased for a message."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
@@ -19,15 +18,11 @@ from keras_loss_lint.keras.semantics import (
     intended_inputs,
     predict_inputs,
 )
-from keras_loss_lint.rules.common import describe_pairings, on_versions, raise_on
+from keras_loss_lint.keras.names import may_be_auto_input_name
+from keras_loss_lint.rules.common import on_versions, raise_on
+from keras_loss_lint.rules.phrasing import pairings
 
-# What Keras names an `Input` without `name=`: `input_layer`, `input_layer_1` ... in Keras 3, `input_1`
-# ... in Keras 2. Which number a model's inputs get depends on every Input created before them.
-_AUTO_INPUT_NAME = re.compile(r"^(?:input_layer(?:_\d+)?|input_\d+)$")
-
-
-def may_be_auto_input_name(key: str) -> bool:
-    return _AUTO_INPUT_NAME.match(key) is not None
+__all__ = ["may_be_auto_input_name"]  # re-exported for KLO110
 
 
 @dataclass(frozen=True)
@@ -102,7 +97,7 @@ def _phrase(
         return f"{raise_on(on)} {outcome.raises}"
     if outcome.fed_from == meant.fed_from:
         return f"{on_versions(on)} {'ignores' if len(on) == 1 else 'ignore'} it" if ignored else ""
-    return f"on {on_versions(on)} {describe_pairings(labels, outcome.fed_from, meant.fed_from, 'array')}"
+    return f"on {on_versions(on)} {pairings(labels, outcome.fed_from, meant.fed_from, 'array')}"
 
 
 def predict_differs(versions: Sequence[Version], scenario: InputScenario) -> str:

@@ -5,11 +5,15 @@ from __future__ import annotations
 from typing import Iterator, Optional, Sequence
 
 import libcst as cst
+from packaging.version import Version
 
 from keras_loss_lint.core.diagnostics import Applicability
 from keras_loss_lint.analysis.facts import CallFacts, Entry, Mapping
+from keras_loss_lint.keras.judgement import judge
 from keras_loss_lint.rules.base import FixProposal, NodeEdit, Report, Rule, RuleContext
+from keras_loss_lint.rules.phrasing import argument_scenario, aspect_of, effects, outputs_spec
 from keras_loss_lint.rules.common import (
+    arg_spec,
     did_you_mean,
     expected_names,
     looks_auto_generated,
@@ -18,16 +22,10 @@ from keras_loss_lint.rules.common import (
 )
 
 
-# What Keras does with a key that names no output, by argument (KERAS_SEMANTICS.md sections 3, 4, 6).
-CONSEQUENCE = {
-    "loss": "every Keras release raises at the first fit()",
-    "loss_weights": "Keras 3.0-3.4 raise, later releases pair the weights by position instead",
-    "metrics": "Keras raises at the first fit()",
-    "weighted_metrics": "Keras raises at the first fit()",
-    "y": "Keras fails at the first step or trains without those labels",
-    "sample_weight": "Keras fails at the first step or ignores those weights",
-    "validation_y": "Keras fails at the first validation step or validates without those labels",
-}
+# How a message names what Keras does with the dict's entries, by argument.
+_WHAT = {"y": "labels", "validation_y": "labels", "sample_weight": "weights"}
+# What a release that drops the unknown key does (the verb agrees with the releases named).
+IGNORED = "ignore it (the other entries are used as written)"
 
 
 def report_wrong_keys(
@@ -43,13 +41,14 @@ def report_wrong_keys(
             ]
             with_node = [(entry, check) for entry, check in wrong if entry.key_node is not None]
             for entry, check in with_node:
-                yield _report(rule, call, argument_name, [entry], check.valid)
+                yield _report(context, rule, call, argument_name, [entry], check.valid)
             without_node = [entry for entry, check in wrong if entry.key_node is None]
             if without_node:
-                yield _report(rule, call, argument_name, without_node, wrong[0][1].valid)
+                yield _report(context, rule, call, argument_name, without_node, wrong[0][1].valid)
 
 
 def _report(
+    context: RuleContext,
     rule: Rule, call: CallFacts, argument_name: str, entries: list[Entry], valid: Sequence[str]
 ) -> Report:
     assert call.model is not None
@@ -63,14 +62,34 @@ def _report(
         f"{key!r} (did you mean {hint!r}?)" if hint else repr(key) for key, hint in suggestions.items()
     )
     noun, verb = ("key", "names") if len(entries) == 1 else ("keys", "name")
+    consequence, versions = _consequence(context, call, argument_name)
     message = (
         f"`{argument_name}` {noun} {keys} {verb} no output of {model_label(call)} "
-        f"(outputs: {expected_names(call.model)}): {CONSEQUENCE[argument_name]}"
+        f"(outputs: {expected_names(call.model)}){consequence}"
     )
     entry = entries[0]
     node = entry.key_node if len(entries) == 1 and entry.key_node is not None else call.arguments[argument_name].node
     fix = _rename_fix(entry, suggestions[entry.key]) if len(entries) == 1 else None
-    return Report(rule.code, node, message, fix)
+    return Report(rule.code, node, message, fix, versions)
+
+
+def _consequence(
+    context: RuleContext, call: CallFacts, argument_name: str
+) -> tuple[str, Optional[tuple[Version, ...]]]:
+    """What each targeted release does with the dict, as the semantics model says; nothing where the
+    model cannot see the outputs."""
+    outputs = outputs_spec(call.model)
+    argument = call.argument(argument_name)
+    written = arg_spec(argument.value) if argument is not None else None
+    if outputs is None or written is None:
+        return "", None
+    scenario = argument_scenario(call, argument_name, outputs, written)
+    aspects = (aspect_of(argument_name),)
+    judged = judge(context.target.versions, scenario, aspects)
+    phrases = effects(judged, aspects, as_written=IGNORED)
+    if argument_name in _WHAT:
+        phrases = [phrase.replace("get the labels for", f"get the {_WHAT[argument_name]} for") for phrase in phrases]
+    return (": " + "; ".join(phrases), context.target.versions) if phrases else ("", None)
 
 
 def _rename_fix(entry: Entry, suggestion: Optional[str]):

@@ -3,10 +3,11 @@ Finds a dict `loss` that leaves out some outputs of a model whose outputs are a 
 dict `loss_weights` that leaves out an output that has a loss.
 
 ## Why is this bad?
-What a missing output means changed from release to release. Keras 3.0-3.4 silently train that output
-with no loss; 3.5 and later raise at the first `fit()` (a misleading "as many entries as the model has
+What a missing output means changed from release to release. Keras 2 and 3.0-3.4 silently train that
+output with no loss; 3.5 and later raise at the first `fit()` (a misleading "as many entries as the model has
 outputs" error on 3.5-3.6, `Expected keys ... in loss dict` from 3.7). A missing `loss_weights` key
-means weight 1.0 on 3.0-3.4, `ValueError` on 3.5-3.6 and `KeyError` from 3.7.
+means weight 1.0 on Keras 2 and 3.0-3.4, `ValueError` on 3.5-3.6 and `KeyError` from 3.7. The releases
+a finding names are those on which the semantics model says the code misbehaves.
 
 ## Example
 ```python
@@ -26,27 +27,29 @@ which may not be what was meant.
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterator, Optional
 
 import libcst as cst
 from packaging.version import Version
 
 from keras_loss_lint.core.diagnostics import Applicability
 from keras_loss_lint.analysis.facts import CallFacts, Mapping
-from keras_loss_lint.rules.base import FixProposal, NodeEdit, Report, RuleContext, define_rule
+from keras_loss_lint.keras.judgement import Aspect, judge
+from keras_loss_lint.keras.scenario import ArgSpec, OutputsSpec, Scenario
+from keras_loss_lint.rules.base import Affects, FixProposal, NodeEdit, Report, RuleContext, define_rule
 from keras_loss_lint.rules.common import (
-    KERAS_3_0_TO_3_4,
-    KERAS_3_5_ON,
-    effects_by_era,
+    arg_spec,
     expected_names,
     is_none,
     mapping,
     model_label,
     named_flat_outputs,
-    raise_on,
+    on_versions,
     quote,
 )
-from keras_loss_lint.keras.versions import loss_era
+from keras_loss_lint.rules.phrasing import effects
+
+ASPECTS: tuple[Aspect, ...] = ("loss", "weights")
 
 
 def check(context: RuleContext) -> Iterator[Report]:
@@ -59,46 +62,58 @@ def check(context: RuleContext) -> Iterator[Report]:
         names = found[2]
         if len(names) < 2 or not set(loss.keys()) <= set(names):
             continue
+        outputs = OutputsSpec(found[1].kind, names)  # type: ignore[arg-type]
         missing = [name for name in names if name not in loss.keys()]
-        if missing:
-            yield _missing_loss(call, loss, missing, versions)
-        else:
-            yield from _missing_weights(call, loss, names, versions)
+        report = (
+            _missing_loss(call, loss, missing, outputs, versions) if missing
+            else _missing_weights(call, loss, outputs, versions)
+        )
+        if report is not None:
+            yield report
 
 
-def _missing_loss(call: CallFacts, loss: Mapping, missing: list[str], versions: tuple[Version, ...]) -> Report:
+def _missing_loss(
+    call: CallFacts, loss: Mapping, missing: list[str], outputs: OutputsSpec, versions: tuple[Version, ...]
+) -> Optional[Report]:
     assert call.model is not None  # named_flat_outputs found the outputs of this model
-    effects = effects_by_era(
-        versions,
-        [
-            (KERAS_3_0_TO_3_4, "on {versions} they silently get no loss"),
-            (KERAS_3_5_ON, "on {versions} the first fit() raises"),
-        ],
-    )
+    judged = judge(versions, Scenario(outputs, loss=arg_spec(loss)), ASPECTS, untrained=True)
+    if not judged.misbehaving():
+        return None
+    # Checked: an explicit None can drop the other losses too (KLO201), and then the fix would trade
+    # one wrong training for another: it is withheld, and the advice says where.
+    said_none = tuple(e.key for e in loss.entries if is_none(e.value)) + tuple(missing)
+    fixed = judge(versions, Scenario(outputs, loss=ArgSpec.dict_of(*loss.keys(), *missing, none_at=said_none)), ASPECTS)
+    worse = fixed.misbehaving()
+    caveat = f" (but on {on_versions(worse)} that None drops the other losses too)" if worse else ""
     message = (
         f"`loss` dict has no entry for output(s) {quote(missing)} of {model_label(call)} "
-        f"(outputs: {expected_names(call.model)}): "
-        f"{effects}; add {quote(missing)} with None if they should have no loss"
+        f"(outputs: {expected_names(call.model)}): {'; '.join(effects(judged, ASPECTS))}; "
+        f"add {quote(missing)} with None if they should have no loss{caveat}"
     )
-    return Report(RULE.code, call.arguments["loss"].node, message, _add_none_fix(loss, missing))
+    node = call.arguments["loss"].node
+    fix = None if worse else _add_none_fix(loss, missing)
+    return Report(RULE.code, node, message, fix, judged.misbehaving(), judged)
 
 
 def _missing_weights(
-    call: CallFacts, loss: Mapping, names: tuple[str, ...], versions: tuple[Version, ...]
-) -> Iterator[Report]:
+    call: CallFacts, loss: Mapping, outputs: OutputsSpec, versions: tuple[Version, ...]
+) -> Optional[Report]:
     weights = mapping(call.argument("loss_weights"))
-    if weights is None or not set(weights.keys()) <= set(names):
-        return  # a key that names no output is KLO102's finding
-    with_loss = [name for name in names if not is_none(loss.get(name).value)]  # type: ignore[union-attr]
+    if weights is None or not set(weights.keys()) <= set(outputs.names):
+        return None  # a key that names no output is KLO102's finding
+    loss_spec = arg_spec(loss)
+    with_loss = [name for name in outputs.names if loss_spec is not None and name not in loss_spec.none_at]
     missing = [name for name in with_loss if name not in weights.keys()]
-    raising = [v for v in versions if loss_era(v) in KERAS_3_5_ON]
-    if not missing or not raising:
-        return
+    if not missing:
+        return None
+    judged = judge(versions, Scenario(outputs, loss=loss_spec, loss_weights=arg_spec(weights)), ASPECTS)
+    if not judged.misbehaving():
+        return None
     message = (
         f"`loss_weights` dict has no entry for output(s) {quote(missing)} that have a loss: "
-        f"{raise_on(raising)} at the first fit() (3.0-3.4 used weight 1.0); add them explicitly"
+        f"{'; '.join(effects(judged, ASPECTS))}; add them explicitly"
     )
-    yield Report(RULE.code, call.arguments["loss_weights"].node, message)
+    return Report(RULE.code, call.arguments["loss_weights"].node, message, None, judged.misbehaving(), judged)
 
 
 def _add_none_fix(loss: Mapping, missing: list[str]):
@@ -138,7 +153,16 @@ def _with_comma(element: cst.BaseDictElement) -> cst.BaseDictElement:
     return element
 
 
+_OUTPUTS = OutputsSpec("list", ("main", "aux"))
+AFFECTS = Affects.from_model(
+    (
+        Scenario(_OUTPUTS, loss=ArgSpec.dict_of("main")),
+        Scenario(_OUTPUTS, loss=ArgSpec.dict_of("main", "aux"), loss_weights=ArgSpec.dict_of("main")),
+    ),
+    ASPECTS,
+    untrained=True,
+)
 RULE = define_rule(
     "KLO104", "loss-dict-missing-output", "A `loss` or `loss_weights` dict leaves out an output",
-    ">=3", check, Applicability.UNSAFE,
+    AFFECTS, check, Applicability.UNSAFE,
 )

@@ -3,8 +3,9 @@ Checks that a list `loss`, `loss_weights` or per-output `metrics` has one entry 
 multi-output model.
 
 ## Why is this bad?
-Keras 3.0-3.6 raise at the first `fit()`. From 3.7 a *shorter* loss list is accepted and the outputs
-after its end silently get no loss, so part of the model never trains.
+Keras 3.0-3.6 raise at the first `fit()`. Keras 2, and 3.7 and later, accept a *shorter* loss list and
+the outputs after its end silently get no loss, so part of the model never trains (measured on 2.15).
+A shorter `loss_weights` list silently drops the losses after its end on Keras 2 and raises on Keras 3.
 
 ## Example
 ```python
@@ -20,44 +21,45 @@ model.compile(loss=["mse", "mse", None])  # say explicitly that head_c has no lo
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterator, Optional
+
+from packaging.version import Version
 
 from keras_loss_lint.analysis.facts import CallFacts, Mapping, Seq
-from keras_loss_lint.rules.base import Report, RuleContext, define_rule
-from keras_loss_lint.rules.common import (
-    KERAS_3_0_TO_3_6,
-    KERAS_3_7_ON,
-    counted,
-    effects_by_era,
-    expected_names,
-    model_label,
-)
+from keras_loss_lint.keras.judgement import Aspect, judge
+from keras_loss_lint.keras.scenario import ArgSpec, OutputsSpec, Scenario
+from keras_loss_lint.rules.base import Affects, Report, RuleContext, define_rule
+from keras_loss_lint.rules.common import arg_spec, counted, expected_names, model_label
+from keras_loss_lint.rules.phrasing import effects, outputs_spec
+
+# Metrics lists are judged by whether Keras raises only: how Keras 2 spreads nested metric lists is
+# not modelled, and a finding there would be a guess.
+ASPECTS: dict[str, tuple[Aspect, ...]] = {"loss": ("loss",), "loss_weights": ("loss", "weights")}
 
 
 def check(context: RuleContext) -> Iterator[Report]:
     versions = context.affected(RULE)
     for call in context.facts.compiles():
-        count = _output_count(call)
-        if count is None or count < 2:
+        outputs = _outputs(call)
+        if outputs is None or outputs.count < 2:
             continue
         for name in ("loss", "loss_weights", "metrics", "weighted_metrics"):
             argument = call.argument(name)
             if argument is None or not isinstance(argument.value, Seq):
                 continue
             length = len(argument.value.items)
-            if length == count or (name.endswith("metrics") and not _per_output(argument.value)):
+            if length == outputs.count or (name.endswith("metrics") and not _per_output(argument.value)):
                 continue
-            yield Report(RULE.code, argument.node, _message(call, name, length, count, versions))
+            report = _report(call, name, argument.value, outputs, versions)
+            if report is not None:
+                yield report
 
 
-def _output_count(call: CallFacts) -> int | None:
+def _outputs(call: CallFacts) -> Optional[OutputsSpec]:
     model = call.model
-    if model is None or model.kind != "functional":
+    if model is None or model.kind != "functional" or model.outputs.kind not in ("list", "tuple", "dict"):
         return None
-    outputs = model.outputs
-    if outputs.kind not in ("list", "tuple", "dict") or not outputs.all_known():
-        return None
-    return outputs.count
+    return outputs_spec(model)
 
 
 def _per_output(metrics: Seq) -> bool:
@@ -67,28 +69,49 @@ def _per_output(metrics: Seq) -> bool:
     )
 
 
-def _message(call: CallFacts, name: str, length: int, count: int, versions) -> str:
+def _scenario(call: CallFacts, name: str, written: ArgSpec, outputs: OutputsSpec) -> Scenario:
+    if name == "loss":
+        return Scenario(outputs, loss=written)
+    loss = call.argument("loss")
+    loss_spec = (arg_spec(loss.value) if loss is not None else None) or ArgSpec.single()
+    if name == "loss_weights":
+        return Scenario(outputs, loss=loss_spec, loss_weights=written)
+    return Scenario(outputs, loss=loss_spec, metrics=written)
+
+
+def _report(
+    call: CallFacts, name: str, value: Seq, outputs: OutputsSpec, versions: tuple[Version, ...]
+) -> Optional[Report]:
     assert call.model is not None
-    outputs = expected_names(call.model)
-    entries = counted(length, "entry", "entries")
-    base = f"`{name}` list has {entries} but {model_label(call)} has {count} outputs ({outputs})"
-    if name == "loss" and length < count:
-        effects = effects_by_era(
-            versions,
-            [
-                (KERAS_3_0_TO_3_6, "{versions_raise} at the first fit()"),
-                (KERAS_3_7_ON, f"on {{versions}} the last {_untrained(count - length)} no loss"),
-            ],
-        )
-        return f"{base}: {effects}; give one entry per output (None for no loss)"
-    return f"{base}: Keras raises at the first fit(); give one entry per output"
+    written = arg_spec(value)
+    if written is None:
+        return None
+    aspects = ASPECTS.get(name, ())
+    judged = judge(versions, _scenario(call, name, written, outputs), aspects, untrained=name == "loss")
+    if not judged.misbehaving():
+        return None
+    entries = counted(len(value.items), "entry", "entries")
+    short_loss = name == "loss" and len(value.items) < outputs.count
+    advice = "give one entry per output (None for no loss)" if short_loss else "give one entry per output"
+    message = (
+        f"`{name}` list has {entries} but {model_label(call)} has {outputs.count} outputs "
+        f"({expected_names(call.model)}): {'; '.join(effects(judged, aspects))}; {advice}"
+    )
+    return Report(RULE.code, call.arguments[name].node, message, None, judged.misbehaving(), judged)
 
 
-def _untrained(missing: int) -> str:
-    return f"{counted(missing, 'output')} silently {'gets' if missing == 1 else 'get'}"
-
-
+_OUTPUTS = OutputsSpec("list", ("a", "b", "c"))
+AFFECTS = Affects.from_model(
+    (
+        Scenario(_OUTPUTS, loss=ArgSpec.list_of(2)),
+        Scenario(_OUTPUTS, loss=ArgSpec.list_of(4)),
+        Scenario(_OUTPUTS, loss=ArgSpec.list_of(3), loss_weights=ArgSpec.list_of(2)),
+        Scenario(_OUTPUTS, loss=ArgSpec.single(), metrics=ArgSpec.list_of(2)),
+    ),
+    ("loss", "weights"),
+    untrained=True,
+)
 RULE = define_rule(
     "KLO105", "list-length-mismatch", "A list `loss`/`loss_weights`/`metrics` does not match the outputs",
-    ">=3", check,
+    AFFECTS, check,
 )

@@ -29,9 +29,11 @@ from typing import Iterator
 from packaging.version import Version
 
 from keras_loss_lint.analysis.facts import Mapping
-from keras_loss_lint.rules.base import Report, RuleContext, define_rule
+from keras_loss_lint.keras.judgement import Judgement, judge
+from keras_loss_lint.keras.scenario import UNKNOWN_NAME, ArgSpec, ModelKind, OutputsSpec, Scenario
+from keras_loss_lint.rules.base import Affects, Report, RuleContext, define_rule
 from keras_loss_lint.rules.common import model_label, on_versions
-from keras_loss_lint.keras.semantics import ArgSpec, OutputsSpec, Scenario, predict
+from keras_loss_lint.rules.phrasing import stage
 
 
 def check(context: RuleContext) -> Iterator[Report]:
@@ -50,30 +52,43 @@ def check(context: RuleContext) -> Iterator[Report]:
             argument = call.argument(name)
             if argument is None or not isinstance(argument.value, Mapping):
                 continue
-            failing = _failing_versions(versions, model.kind, name, argument.value.keys())
+            judged = _judged(versions, model.kind, name, argument.value.keys())
+            failing = judged.misbehaving()
             if failing:
+                when = stage(judged.groups()[0][0])  # type: ignore[arg-type]
                 message = (
                     f"dict `{name}` given to {model_label(call)}, {kind}: it has no output names, so "
-                    f"{on_versions(failing)} fail at the first fit(); pass a single value or a list"
+                    f"{on_versions(failing)} fail {when}; pass a single value or a list"
                 )
-                yield Report(RULE.code, argument.node, message)
+                yield Report(RULE.code, argument.node, message, None, failing, judged)
 
 
-def _failing_versions(versions: tuple[Version, ...], kind: str, name: str, keys: tuple[str, ...]) -> list[Version]:
-    """Ask the semantics which releases refuse the dict (a dict of weights works from 3.5, of metrics
-    from 3.14)."""
-    outputs = OutputsSpec("single", ("output",), model_kind=kind)  # type: ignore[arg-type]
+def _scenario(kind: ModelKind, name: str, keys: tuple[str, ...]) -> Scenario:
+    # A Sequential's output is named after its last layer on Keras 2; which name that is is not read.
+    outputs = OutputsSpec("single", (UNKNOWN_NAME if kind == "sequential" else "output",), model_kind=kind)
     argument = ArgSpec.dict_of(*keys)
     if name == "loss":
-        scenario = Scenario(outputs, loss=argument)
-    elif name == "loss_weights":
-        scenario = Scenario(outputs, loss=ArgSpec.single(), loss_weights=argument)
-    else:
-        scenario = Scenario(outputs, loss=ArgSpec.single(), metrics=argument)
-    return [v for v in versions if predict(v, scenario).raises is not None]
+        return Scenario(outputs, loss=argument)
+    if name == "loss_weights":
+        return Scenario(outputs, loss=ArgSpec.single(), loss_weights=argument)
+    return Scenario(outputs, loss=ArgSpec.single(), metrics=argument)
 
 
+def _judged(versions: tuple[Version, ...], kind: ModelKind, name: str, keys: tuple[str, ...]) -> Judgement:
+    """Which releases refuse the dict: only raising counts (a dict of weights works from 3.5, of
+    metrics from 3.14)."""
+    return judge(versions, _scenario(kind, name, keys), ())
+
+
+AFFECTS = Affects.from_model(
+    tuple(
+        _scenario(kind, name, ("head",))
+        for kind in ("sequential", "subclassed")
+        for name in ("loss", "loss_weights", "metrics")
+    ),
+    (),
+)
 RULE = define_rule(
     "KLO106", "dict-for-model-without-output-names",
-    "A dict loss/metrics for a Sequential or subclassed model without output names", ">=3", check,
+    "A dict loss/metrics for a Sequential or subclassed model without output names", AFFECTS, check,
 )

@@ -72,18 +72,18 @@ def check(context: RuleContext) -> Iterator[Report]:
         if not wrong:
             noun = "input" if len(missing) == 1 else "inputs"
             message = f"`x` has no entry for {noun} {quote(missing)} of {about}: {consequence}"
-            yield Report(RULE.code, argument.node, message)
+            yield Report(RULE.code, argument.node, message, None, versions)
             continue
         free = [name for name in known.names if name is not None and name not in x.keys()]
         for entry in wrong:
-            yield _report(entry, free, about, consequence, argument.node)
+            yield _report(entry, free, about, consequence, argument.node, versions)
 
 
-def _report(entry: Entry, free: list[str], about: str, consequence: str, node) -> Report:
+def _report(entry: Entry, free: list[str], about: str, consequence: str, node, versions) -> Report:
     hint = did_you_mean(entry.key, free)
     key = f"{entry.key!r} (did you mean {hint!r}?)" if hint else repr(entry.key)
     message = f"`x` key {key} names no input of {about}: {consequence}"
-    return Report(RULE.code, entry.key_node or node, message, rename_fix(entry, hint))
+    return Report(RULE.code, entry.key_node or node, message, rename_fix(entry, hint), versions)
 
 
 RULE = define_rule(

@@ -7,6 +7,8 @@ Keras 3.5.0 and 3.6.0 flatten a loss dict in sorted key order and apply the valu
 list order, so each loss trains another head. Nothing is raised when the output shapes agree: the model
 trains, the per-output log entries carry the right names, and the results are quietly wrong
 (keras-team/keras#20596; Colab shipped 3.5.0 for months). A dict `loss_weights` moves with the losses.
+A `None` value in the dict is worse: those releases drop it and then train only the first *n - k*
+flattened positions, so even sorted names can leave every output without a loss (measured).
 
 ## Example
 ```python
@@ -37,20 +39,14 @@ from typing import Iterator, Optional
 
 from keras_loss_lint.core.diagnostics import Applicability
 from keras_loss_lint.analysis.facts import CallFacts, Mapping
-from keras_loss_lint.rules.base import Report, RuleContext, define_rule
-from keras_loss_lint.rules.common import (
-    arg_spec,
-    describe_pairings,
-    expected,
-    group_by,
-    mapping,
-    named_flat_outputs,
-    on_versions,
-    outcomes,
-    unsorted_names,
-)
+from keras_loss_lint.keras.judgement import Aspect, Verdict, judge
+from keras_loss_lint.keras.scenario import ArgSpec, Outcome, OutputsSpec, Scenario
+from keras_loss_lint.rules.base import Affects, Report, RuleContext, define_rule
+from keras_loss_lint.rules.common import arg_spec, mapping, named_flat_outputs, on_versions
 from keras_loss_lint.rules.fixes import dict_to_list_fix
-from keras_loss_lint.keras.semantics import OutputsSpec, Scenario
+from keras_loss_lint.rules.phrasing import comes_out_right, pairings
+
+ASPECTS: tuple[Aspect, ...] = ("loss",)
 
 
 def check(context: RuleContext) -> Iterator[Report]:
@@ -58,10 +54,10 @@ def check(context: RuleContext) -> Iterator[Report]:
     for call in context.facts.compiles():
         found = named_flat_outputs(call)
         loss = mapping(call.argument("loss"))
-        if found is None or loss is None or not unsorted_names(found[2]):
+        if found is None or loss is None:
             continue
         names = found[2]
-        if set(loss.keys()) != set(names) or len(loss.keys()) != len(names):
+        if set(loss.keys()) != set(names) or len(loss.keys()) != len(names) or len(set(names)) != len(names):
             continue
         report = _report(call, loss, names, versions)
         if report is not None:
@@ -72,18 +68,30 @@ def _report(call: CallFacts, loss: Mapping, names: tuple[str, ...], versions) ->
     weights = call.argument("loss_weights")
     weight_spec = arg_spec(weights.value) if weights is not None else None
     scenario = Scenario(OutputsSpec("list", names), loss=arg_spec(loss), loss_weights=weight_spec)
-    meant = expected(scenario)
-    for outcome, on in group_by(outcomes(versions, scenario)).items():
-        if outcome.trains and outcome.loss_from != meant.loss_from:
-            pairings = describe_pairings(names, outcome.loss_from, meant.loss_from, "loss")
-            moved = " (and the loss_weights move with them)" if isinstance(weights and weights.value, Mapping) else ""
-            message = f"on {on_versions(on)} {pairings}{moved}: a loss dict is applied in sorted key order"
-            return Report(RULE.code, call.arguments["loss"].node, message, dict_to_list_fix(call, loss, names))
-    return None
+    judged = judge(versions, scenario, ASPECTS)
+    # Where the mix raises, KLO202 speaks; this rule is about the losses that silently move.
+    moved = [(outcome, on) for outcome, verdict, on in judged.groups() if verdict is Verdict.WRONG]
+    if not moved:
+        return None
+    meant = judged.meant
+    assert isinstance(meant, Outcome)
+    phrases = [
+        f"on {on_versions(on)} {pairings(names, outcome.loss_from, meant.loss_from, 'loss')}"
+        for outcome, on in moved
+        if isinstance(outcome, Outcome)
+    ]
+    also = " (and the loss_weights move with them)" if isinstance(weights and weights.value, Mapping) else ""
+    message = f"{'; '.join(phrases)}{also}: a loss dict is applied in sorted key order"
+    on = tuple(version for _, on in moved for version in on)
+    count = len(names)
+    fixed_weights = ArgSpec.list_of(count) if isinstance(weights and weights.value, Mapping) else weight_spec
+    fixed = Scenario(scenario.outputs, loss=ArgSpec.list_of(count), loss_weights=fixed_weights)
+    fix = dict_to_list_fix(call, loss, names) if comes_out_right(versions, fixed) else None
+    return Report(RULE.code, call.arguments["loss"].node, message, fix, on, judged)
 
 
+AFFECTS = Affects.from_model((Scenario(OutputsSpec("list", ("b", "a")), loss=ArgSpec.dict_of("b", "a")),), ASPECTS)
 RULE = define_rule(
-    "KLO201", "dict-loss-sorted-order",
-    "A dict loss on list outputs trains the wrong heads on Keras 3.5.0-3.6.0", ">=3.5,<3.7", check,
+    "KLO201", "dict-loss-sorted-order", "A dict loss on list outputs trains the wrong heads", AFFECTS, check,
     Applicability.SAFE,
 )

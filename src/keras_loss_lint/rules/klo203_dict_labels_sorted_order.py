@@ -24,15 +24,20 @@ from __future__ import annotations
 from typing import Iterator
 
 from keras_loss_lint.analysis.facts import Mapping
-from keras_loss_lint.rules.base import Report, RuleContext, define_rule
-from keras_loss_lint.rules.common import LABEL_LIKE, describe_pairings, named_flat_outputs, on_versions, unsorted_names
+from keras_loss_lint.keras.judgement import Aspect, Verdict, judge
+from keras_loss_lint.keras.scenario import ArgSpec, Outcome, OutputsSpec, Scenario
+from keras_loss_lint.rules.base import Affects, Report, RuleContext, define_rule
+from keras_loss_lint.rules.common import LABEL_LIKE, named_flat_outputs, on_versions
+from keras_loss_lint.rules.phrasing import pairings
+
+ASPECTS: tuple[Aspect, ...] = ("labels",)
 
 
 def check(context: RuleContext) -> Iterator[Report]:
     versions = context.affected(RULE)
     for call in context.facts.label_calls():
         found = named_flat_outputs(call)
-        if found is None or not unsorted_names(found[2]):
+        if found is None or len(set(found[2])) != len(found[2]):
             continue
         names = found[2]
         for argument_name in LABEL_LIKE:
@@ -42,15 +47,34 @@ def check(context: RuleContext) -> Iterator[Report]:
             keys = argument.value.keys()
             if set(keys) != set(names) or len(keys) != len(names):
                 continue
-            pairings = describe_pairings(names, sorted(names), names, f"`{argument_name}` entry")
+            # `sample_weight` and validation labels are paired with the outputs as `y` is.
+            outputs = OutputsSpec(found[1].kind, names)  # type: ignore[arg-type]
+            scenario = Scenario(outputs, loss=ArgSpec.single(), y=ArgSpec.dict_of(*keys))
+            judged = judge(versions, scenario, ASPECTS)
+            meant = judged.meant
+            assert isinstance(meant, Outcome)
+            what = f"`{argument_name}` entry"
+            wrong = [
+                (o, on) for o, verdict, on in judged.groups() if verdict is Verdict.WRONG and isinstance(o, Outcome)
+            ]
+            if not wrong:
+                continue
+            phrases = [
+                f"on {on_versions(on)} {pairings(names, o.label_from, meant.label_from, what)}"
+                for o, on in wrong
+            ]
             message = (
-                f"on {on_versions(versions)} {pairings}: a dict `{argument_name}` is paired with list "
-                "outputs in sorted key order; pass a list in output order"
+                f"{'; '.join(phrases)}: a dict `{argument_name}` is paired with list outputs in sorted key "
+                "order; pass a list in output order"
             )
-            yield Report(RULE.code, argument.node, message)
+            on = tuple(version for _, group in wrong for version in group)
+            yield Report(RULE.code, argument.node, message, None, on, judged)
 
 
+AFFECTS = Affects.from_model(
+    (Scenario(OutputsSpec("list", ("d", "c")), loss=ArgSpec.single(), y=ArgSpec.dict_of("d", "c")),), ASPECTS
+)
 RULE = define_rule(
-    "KLO203", "dict-labels-sorted-order",
-    "A dict `y`/`sample_weight` on list outputs is mis-paired on Keras 3.5.0-3.6.0", ">=3.5,<3.7", check,
+    "KLO203", "dict-labels-sorted-order", "A dict `y`/`sample_weight` on list outputs is mis-paired", AFFECTS,
+    check,
 )

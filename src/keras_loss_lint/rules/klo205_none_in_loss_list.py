@@ -23,21 +23,19 @@ model.compile(loss=["mse", "mse"], loss_weights=[0.0, 1.0])  # every release; or
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterator, Optional
+
+from packaging.version import Version
 
 from keras_loss_lint.analysis.facts import NONE as _NONE
 from keras_loss_lint.analysis.facts import Seq
-from keras_loss_lint.rules.base import Report, RuleContext, define_rule
-from keras_loss_lint.rules.common import (
-    arg_spec,
-    describe_pairings,
-    expected,
-    flat_outputs,
-    group_by,
-    on_versions,
-    outcomes,
-)
-from keras_loss_lint.keras.semantics import OutputsSpec, Scenario
+from keras_loss_lint.keras.judgement import Aspect, Verdict, judge
+from keras_loss_lint.keras.scenario import ArgSpec, Outcome, OutputsSpec, Scenario
+from keras_loss_lint.rules.base import Affects, Report, RuleContext, define_rule
+from keras_loss_lint.rules.common import arg_spec, flat_outputs, on_versions
+from keras_loss_lint.rules.phrasing import pairings
+
+ASPECTS: tuple[Aspect, ...] = ("loss",)
 
 
 def check(context: RuleContext) -> Iterator[Report]:
@@ -56,23 +54,35 @@ def check(context: RuleContext) -> Iterator[Report]:
         nodes = argument.value.item_nodes
         node = nodes[nones[0]] if nodes is not None else argument.node
         names = tuple(leaf.name or f"output {i}" for i, leaf in enumerate(found[1].leaves))
-        yield Report(RULE.code, node, _message(names, argument.value, versions))
+        report = _report(node, names, argument.value, versions)
+        if report is not None:
+            yield report
 
 
-def _message(names: tuple[str, ...], loss: Seq, versions) -> str:
-    scenario = Scenario(OutputsSpec("list", names), loss=arg_spec(loss))
-    meant = expected(scenario).loss_from
-    effects = []
-    for outcome, on in group_by(outcomes(versions, scenario)).items():
+def _report(node, names: tuple[str, ...], loss: Seq, versions) -> Optional[Report]:
+    judged = judge(versions, Scenario(OutputsSpec("list", names), loss=arg_spec(loss)), ASPECTS)
+    meant = judged.meant
+    assert isinstance(meant, Outcome)
+    effects: list[str] = []
+    on: list[Version] = []
+    for outcome, verdict, group in judged.groups():
+        if verdict is not Verdict.WRONG or not isinstance(outcome, Outcome):
+            continue
         if all(entry is None for entry in outcome.loss_from):
-            effects.append(f"on {on_versions(on)} no loss is applied at all")
-        elif outcome.loss_from != meant:
-            changes = describe_pairings(names, outcome.loss_from, meant, "loss")
-            effects.append(f"on {on_versions(on)} the None is dropped and {changes}")
-    return f"`None` in a list `loss` before a later loss: {'; '.join(effects)}"
+            effects.append(f"on {on_versions(group)} no loss is applied at all")
+        else:
+            changes = pairings(names, outcome.loss_from, meant.loss_from, "loss")
+            effects.append(f"on {on_versions(group)} the None is dropped and {changes}")
+        on.extend(group)
+    if not effects:
+        return None
+    message = f"`None` in a list `loss` before a later loss: {'; '.join(effects)}"
+    return Report(RULE.code, node, message, None, tuple(on), judged)
 
 
+AFFECTS = Affects.from_model(
+    (Scenario(OutputsSpec("list", ("aux", "main")), loss=ArgSpec.list_of(2, none_at=(0,))),), ASPECTS
+)
 RULE = define_rule(
-    "KLO205", "none-in-loss-list", "`None` in a list loss shifts or drops the other losses on 3.0-3.6",
-    ">=3,<3.7", check,
+    "KLO205", "none-in-loss-list", "`None` in a list loss shifts or drops the other losses", AFFECTS, check,
 )

@@ -4,8 +4,9 @@ another order than sorted key order.
 
 ## Why is this bad?
 Keras flattens dict outputs in sorted key order, and pairs a list with them in that order, not in the
-order the dict was written. On every Keras 3 release `outputs={"zulu": a, "alpha": b}` with
-`loss=["mse", "bce"]` trains `alpha` with `mse`.
+order the dict was written. On every release, Keras 2 included (measured on 2.15),
+`outputs={"zulu": a, "alpha": b}` with `loss=["mse", "bce"]` trains `alpha` with `mse`; Keras 2 refuses a
+list `y` for dict outputs (`TypeError`).
 
 ## Example
 ```python
@@ -27,12 +28,14 @@ from __future__ import annotations
 
 from typing import Iterator, Optional
 
-
 from keras_loss_lint.core.diagnostics import Applicability
 from keras_loss_lint.analysis.facts import Argument, Seq
-from keras_loss_lint.rules.base import FixProposal, NodeEdit, Report, RuleContext, define_rule
-from keras_loss_lint.rules.common import dict_outputs, on_versions
+from keras_loss_lint.keras.judgement import judge
+from keras_loss_lint.keras.scenario import ArgSpec, OutputsSpec, Scenario
+from keras_loss_lint.rules.base import Affects, FixProposal, NodeEdit, Report, RuleContext, define_rule
+from keras_loss_lint.rules.common import arg_spec, dict_outputs
 from keras_loss_lint.rules.fixes import FixBuilder, dict_literal, has_comment, written_items
+from keras_loss_lint.rules.phrasing import argument_scenario, aspect_of, comes_out_right, effects, outputs_spec
 
 ARGUMENTS = {"compile": ("loss", "loss_weights", "metrics", "weighted_metrics")}
 
@@ -41,21 +44,28 @@ def check(context: RuleContext) -> Iterator[Report]:
     versions = context.affected(RULE)
     for call in context.facts.calls:
         outputs = dict_outputs(call)
-        if outputs is None:
+        spec = outputs_spec(call.model)
+        if outputs is None or spec is None or spec.kind != "dict":
             continue
         keys = outputs.keys()
-        if list(keys) == sorted(keys):
-            continue
         for name in ARGUMENTS.get(call.method, ("y", "validation_y")):
             argument = call.argument(name)
             if argument is None or not isinstance(argument.value, Seq) or len(argument.value.items) != len(keys):
                 continue
-            actual = ", ".join(f"{key!r} gets entry {i}" for i, key in enumerate(sorted(keys)) if keys[i] != key)
+            written = arg_spec(argument.value)
+            if written is None:
+                continue
+            aspects = (aspect_of(name),)
+            judged = judge(versions, argument_scenario(call, name, spec, written), aspects)
+            if not judged.misbehaving():
+                continue
             message = (
-                f"list `{name}` for dict outputs is matched in sorted key order, not as written: on "
-                f"{on_versions(versions)} {actual}; use a dict keyed by output"
+                f"list `{name}` for dict outputs is matched in sorted key order, not as written: "
+                f"{'; '.join(effects(judged, aspects))}; use a dict keyed by output"
             )
-            yield Report(RULE.code, argument.node, message, _fix(argument, keys, name))
+            fixed = argument_scenario(call, name, spec, ArgSpec.dict_of(*keys))
+            fix = _fix(argument, keys, name) if comes_out_right(versions, fixed, aspects) else None
+            yield Report(RULE.code, argument.node, message, fix, judged.misbehaving(), judged)
 
 
 def _fix(argument: Argument, keys: tuple[str, ...], name: str) -> Optional[FixBuilder]:
@@ -74,7 +84,15 @@ def _fix(argument: Argument, keys: tuple[str, ...], name: str) -> Optional[FixBu
     return build
 
 
+_OUTPUTS = OutputsSpec("dict", ("zulu", "alpha"), keys=("zulu", "alpha"))
+AFFECTS = Affects.from_model(
+    (
+        Scenario(_OUTPUTS, loss=ArgSpec.list_of(2)),
+        Scenario(_OUTPUTS, loss=ArgSpec.single(), y=ArgSpec.list_of(2)),
+    ),
+    ("loss", "labels"),
+)
 RULE = define_rule(
     "KLO206", "list-for-dict-outputs", "A list is matched to dict outputs in sorted key order",
-    ">=3", check, Applicability.UNSAFE,
+    AFFECTS, check, Applicability.UNSAFE,
 )

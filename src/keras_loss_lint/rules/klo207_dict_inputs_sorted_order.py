@@ -38,9 +38,11 @@ from typing import Iterator, Optional
 
 from keras_loss_lint.analysis.facts import Argument, Mapping
 from keras_loss_lint.core.diagnostics import Applicability
-from keras_loss_lint.rules.base import FixProposal, NodeEdit, Report, RuleContext, define_rule
-from keras_loss_lint.rules.common import unsorted_names
+from keras_loss_lint.keras.judgement import Verdict, judge
+from keras_loss_lint.keras.scenario import ArgSpec, InputScenario, InputsSpec
+from keras_loss_lint.rules.base import Affects, FixProposal, NodeEdit, Report, RuleContext, define_rule
 from keras_loss_lint.rules.fixes import FixBuilder, dict_as_list
+from keras_loss_lint.rules.phrasing import comes_out_right
 from keras_loss_lint.rules.inputs import dict_x, effects, known_inputs, scenario_of
 
 
@@ -52,17 +54,22 @@ def check(context: RuleContext) -> Iterator[Report]:
             continue
         names = known.labels()
         argument, x = found
-        if not unsorted_names(names) or set(x.keys()) != set(names) or len(x.keys()) != len(names):
+        if len(set(names)) != len(names) or set(x.keys()) != set(names) or len(x.keys()) != len(names):
             continue
-        misfed = effects(versions, scenario_of(known, x, call.method), include_ignored=False)
-        misfed = [phrase for phrase in misfed if phrase.startswith("on ")]
-        if not misfed:
+        scenario = scenario_of(known, x, call.method)
+        judged = judge(versions, scenario)
+        misfed_on = tuple(v for _, verdict, on in judged.groups() if verdict is Verdict.WRONG for v in on)
+        if not misfed_on:
             continue
+        # Where the call raises, KLO110 speaks (the keys do not cover the inputs).
+        misfed = effects(misfed_on, scenario, include_ignored=False)
         message = (
             f"{'; '.join(misfed)}: a dict `x` is fed to list inputs in sorted key order (silently when the "
             "shapes agree); pass a list in input order"
         )
-        yield Report(RULE.code, argument.node, message, _fix(argument, x, names))
+        fixed = InputScenario(scenario.inputs, ArgSpec.list_of(len(names)), scenario.method)
+        fix = _fix(argument, x, names) if comes_out_right(versions, fixed) else None
+        yield Report(RULE.code, argument.node, message, fix, misfed_on, judged)
 
 
 def _fix(argument: Argument, x: Mapping, names: tuple[str, ...]) -> Optional[FixBuilder]:
@@ -80,8 +87,8 @@ def _fix(argument: Argument, x: Mapping, names: tuple[str, ...]) -> Optional[Fix
     return build
 
 
+AFFECTS = Affects.from_model((InputScenario(InputsSpec("list", ("b", "a")), ArgSpec.dict_of("b", "a")),))
 RULE = define_rule(
-    "KLO207", "dict-inputs-sorted-order",
-    "A dict `x` on list inputs feeds the wrong inputs on Keras 3.4.0-3.6.0", ">=3.4,<3.7", check,
+    "KLO207", "dict-inputs-sorted-order", "A dict `x` on list inputs feeds the wrong inputs", AFFECTS, check,
     Applicability.SAFE,
 )

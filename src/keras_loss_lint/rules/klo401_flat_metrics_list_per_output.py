@@ -24,18 +24,24 @@ from __future__ import annotations
 from typing import Iterator
 
 from keras_loss_lint.analysis.facts import Seq
-from keras_loss_lint.rules.base import Report, RuleContext, define_rule
-from keras_loss_lint.rules.common import counted, is_single_value, model_label, on_versions, raise_on
+from keras_loss_lint.keras.judgement import KERAS_2_NAME, Aspect, Verdict, judge
+from keras_loss_lint.keras.scenario import ArgSpec, Outcome, OutputsSpec, Scenario
+from keras_loss_lint.rules.base import Affects, Report, RuleContext, define_rule
+from keras_loss_lint.rules.common import counted, is_single_value, model_label, on_versions
+from keras_loss_lint.rules.phrasing import outputs_spec, raised
+
+ASPECTS: tuple[Aspect, ...] = ("metrics",)
 
 
 def check(context: RuleContext) -> Iterator[Report]:
     versions = context.affected(RULE)
     for call in context.facts.compiles():
         model = call.model
-        if model is None or model.kind != "functional" or not model.outputs.all_known():
+        if model is None or model.kind != "functional" or model.outputs.kind not in ("list", "tuple", "dict"):
             continue
+        outputs = outputs_spec(model)
         count = model.outputs.count
-        if count < 2 or model.outputs.kind not in ("list", "tuple", "dict"):
+        if outputs is None or count < 2:
             continue
         for name in ("metrics", "weighted_metrics"):
             argument = call.argument(name)
@@ -45,21 +51,36 @@ def check(context: RuleContext) -> Iterator[Report]:
                 continue
             length = len(argument.value.items)
             if length == count and len(set(argument.value.items)) == 1:
-                continue  # the same metric for every output means the same on Keras 2 and 3
-            if length != count:
-                effect = (
-                    f"{raise_on(versions)} at the first fit() "
-                    f"({counted(length, 'metric')} for {counted(count, 'output')})"
-                )
-            else:
-                effect = f"on {on_versions(versions)} output i gets only metric i, not all of them"
+                continue  # the same metric for every output means the same everywhere
+            # Code written for Keras 2 means every metric on every output.
+            scenario = Scenario(outputs, loss=ArgSpec.single(), metrics=ArgSpec.list_of(length))
+            judged = judge(versions, scenario, ASPECTS, against_keras_2=True)
+            if not judged.misbehaving():
+                continue
+            effects = []
+            for outcome, verdict, on in judged.groups():
+                assert isinstance(outcome, Outcome)
+                if verdict is Verdict.RAISES:
+                    counts = f"{counted(length, 'metric')} for {counted(count, 'output')}"
+                    effects.append(f"{raised(outcome, on)} ({counts})")
+                else:
+                    effects.append(f"on {on_versions(on)} output i gets only metric i, not all of them")
             message = (
-                f"flat `{name}` list for {model_label(call)} with {count} outputs: Keras 2 applied every "
-                f"metric to every output, but {effect}; use a dict keyed by output or a list of lists"
+                f"flat `{name}` list for {model_label(call)} with {count} outputs: {KERAS_2_NAME} applied every "
+                f"metric to every output, but {'; '.join(effects)}; use a dict keyed by output or a list of lists"
             )
-            yield Report(RULE.code, argument.node, message)
+            yield Report(RULE.code, argument.node, message, None, judged.misbehaving(), judged)
 
 
+_OUTPUTS = OutputsSpec("list", ("price", "kind"))
+AFFECTS = Affects.from_model(
+    (
+        Scenario(_OUTPUTS, loss=ArgSpec.single(), metrics=ArgSpec.list_of(2)),
+        Scenario(_OUTPUTS, loss=ArgSpec.single(), metrics=ArgSpec.list_of(1)),
+    ),
+    ASPECTS,
+    against_keras_2=True,
+)
 RULE = define_rule(
-    "KLO401", "flat-metrics-list-per-output", "A flat metrics list on a multi-output model", ">=3", check,
+    "KLO401", "flat-metrics-list-per-output", "A flat metrics list on a multi-output model", AFFECTS, check,
 )

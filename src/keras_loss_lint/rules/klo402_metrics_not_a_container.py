@@ -21,23 +21,31 @@ from __future__ import annotations
 from typing import Iterator
 
 from keras_loss_lint.analysis.facts import CallFacts
-from keras_loss_lint.rules.base import Report, RuleContext, define_rule
-from keras_loss_lint.rules.common import is_single_value, raise_on
+from keras_loss_lint.keras.judgement import judge
+from keras_loss_lint.keras.scenario import ArgSpec, Outcome, OutputsSpec, Scenario
+from keras_loss_lint.rules.base import Affects, Report, RuleContext, define_rule
+from keras_loss_lint.rules.common import is_single_value
+from keras_loss_lint.rules.phrasing import raised
+
+# Whether one metric raises does not depend on the model's outputs.
+_SCENARIO = Scenario(OutputsSpec("single", ("output",)), loss=ArgSpec.single(), metrics=ArgSpec.single())
 
 
 def check(context: RuleContext) -> Iterator[Report]:
     versions = context.affected(RULE)
+    judged = judge(versions, _SCENARIO, ())
+    raising = [(outcome, on) for outcome, _, on in judged.groups() if isinstance(outcome, Outcome)]
+    if not raising:
+        return
+    said = "; ".join(raised(outcome, on) for outcome, on in raising)
     for call in context.facts.compiles():
         if not _is_keras_compile(call, context.facts.imports_keras):
             continue
         for name in ("metrics", "weighted_metrics"):
             argument = call.argument(name)
             if argument is not None and is_single_value(argument.value):
-                message = (
-                    f"`{name}` is a single value, not a list or dict: {raise_on(versions)} at "
-                    f"compile(); write `{name}=[...]`"
-                )
-                yield Report(RULE.code, argument.node, message)
+                message = f"`{name}` is a single value, not a list or dict: {said}; write `{name}=[...]`"
+                yield Report(RULE.code, argument.node, message, None, judged.misbehaving(), judged)
 
 
 def _is_keras_compile(call: CallFacts, imports_keras: bool) -> bool:
@@ -46,5 +54,6 @@ def _is_keras_compile(call: CallFacts, imports_keras: bool) -> bool:
 
 
 RULE = define_rule(
-    "KLO402", "metrics-not-a-container", "`metrics` is a bare string or metric object", ">=3", check,
+    "KLO402", "metrics-not-a-container", "`metrics` is a bare string or metric object",
+    Affects.from_model((_SCENARIO,), ()), check,
 )

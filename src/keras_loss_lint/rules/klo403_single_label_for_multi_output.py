@@ -21,11 +21,16 @@ model.fit(x, [y, y])  # one label array per output
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterator, Optional
 
-from keras_loss_lint.analysis.facts import NONE, Array, Seq
-from keras_loss_lint.rules.base import Report, RuleContext, define_rule
-from keras_loss_lint.rules.common import KERAS_3_0_TO_3_6, KERAS_3_7_ON, effects_by_era, model_label
+from keras_loss_lint.analysis.facts import Array, ModelFacts
+from keras_loss_lint.keras.judgement import KERAS_2_NAME, Aspect, judge
+from keras_loss_lint.keras.scenario import ArgSpec, OutputsSpec, Scenario
+from keras_loss_lint.rules.base import Affects, Report, RuleContext, define_rule
+from keras_loss_lint.rules.common import arg_spec, model_label
+from keras_loss_lint.rules.phrasing import effects, outputs_spec
+
+ASPECTS: tuple[Aspect, ...] = ("loss",)
 
 
 def check(context: RuleContext) -> Iterator[Report]:
@@ -35,32 +40,33 @@ def check(context: RuleContext) -> Iterator[Report]:
         argument = call.argument("y")
         if model is None or argument is None or not isinstance(argument.value, Array):
             continue
-        if model.kind != "functional" or not model.outputs.all_known() or model.outputs.count < 2:
+        if model.kind != "functional" or model.outputs.count < 2:
             continue
-        if _trains_one_output(context, model):
+        outputs = outputs_spec(model)
+        if outputs is None:
             continue
-        effects = effects_by_era(
-            versions,
-            [(KERAS_3_0_TO_3_6, "on {versions} only the first output is trained"), (KERAS_3_7_ON, "{versions_raise}")],
-        )
+        # Which outputs have a loss decides where one label array goes (keras-team/keras#20477).
+        scenario = Scenario(outputs, loss=_compiled_loss(context, model) or ArgSpec.single(), y=ArgSpec.single())
+        judged = judge(versions, scenario, ASPECTS)
+        if not judged.misbehaving():
+            continue
         message = (
-            f"one label array for {model_label(call)} with {model.outputs.count} outputs: Keras 2 broadcast "
-            f"it, but {effects}; pass one label array per output"
+            f"one label array for {model_label(call)} with {model.outputs.count} outputs: {KERAS_2_NAME} "
+            f"broadcast it, but {'; '.join(effects(judged, ASPECTS))}; pass one label array per output"
         )
-        yield Report(RULE.code, argument.node, message)
+        yield Report(RULE.code, argument.node, message, None, judged.misbehaving(), judged)
 
 
-def _trains_one_output(context: RuleContext, model) -> bool:
-    """`loss=[x, None]`: one label array is meant for the one output with a loss, and every release
-    pairs it so (keras-team/keras#20477)."""
+def _compiled_loss(context: RuleContext, model: ModelFacts) -> Optional[ArgSpec]:
     for compile_call in context.facts.calls_on(model, "compile"):
         loss = compile_call.argument("loss")
-        if loss is not None and isinstance(loss.value, Seq):
-            if sum(1 for item in loss.value.items if item != NONE) == 1:
-                return True
-    return False
+        if loss is not None:
+            return arg_spec(loss.value)
+    return None
 
 
+_OUTPUTS = OutputsSpec("list", ("a", "b"))
+AFFECTS = Affects.from_model((Scenario(_OUTPUTS, loss=ArgSpec.single(), y=ArgSpec.single()),), ASPECTS)
 RULE = define_rule(
-    "KLO403", "single-label-for-multi-output", "One label array for a multi-output model", ">=3", check,
+    "KLO403", "single-label-for-multi-output", "One label array for a multi-output model", AFFECTS, check,
 )

@@ -22,7 +22,11 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from packaging.version import Version
+
 from keras_loss_lint.analysis.facts import Mapping, Opaque, Seq
+from keras_loss_lint.keras.api import compile_parameters
+from keras_loss_lint.keras.versions import CANDIDATES, describe_range
 from keras_loss_lint.rules.base import Report, RuleContext, define_rule
 
 
@@ -31,10 +35,19 @@ def check(context: RuleContext) -> Iterator[Report]:
         if len(call.positional) < 3 or not _is_keras_compile(call, context.facts.imports_keras):
             continue
         message = (
-            "third positional argument of compile() is `metrics` in Keras 2 but `loss_weights` in Keras 3; "
-            "pass loss_weights= and metrics= as keywords"
+            f"third positional argument of compile() is {_meanings(2)}; pass loss_weights= and metrics= "
+            "as keywords"
         )
         yield Report(RULE.code, call.positional[2].node, message)
+
+
+def _meanings(index: int) -> str:
+    """What the parameter at `index` is on each known release: the same call means different things on
+    different releases."""
+    by_name: dict[str, list[Version]] = {}
+    for version in CANDIDATES:
+        by_name.setdefault(compile_parameters(version.major)[index], []).append(version)
+    return " but ".join(f"`{name}` on Keras {describe_range(on)}" for name, on in by_name.items())
 
 
 def _is_keras_compile(call, imports_keras: bool) -> bool:

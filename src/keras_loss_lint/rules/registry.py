@@ -27,6 +27,7 @@ from keras_loss_lint.rules import klo403_single_label_for_multi_output
 from keras_loss_lint.rules import klo404_positional_compile_arguments
 from keras_loss_lint.rules import klo900_unused_noqa
 from keras_loss_lint.rules import klo901_internal_error
+from keras_loss_lint.rules import klo902_not_fully_analysed
 from keras_loss_lint.rules.base import Rule
 
 ALL_RULES: tuple[Rule, ...] = tuple(
@@ -57,6 +58,7 @@ ALL_RULES: tuple[Rule, ...] = tuple(
             klo404_positional_compile_arguments.RULE,
             klo900_unused_noqa.RULE,
             klo901_internal_error.RULE,
+            klo902_not_fully_analysed.RULE,
         ),
         key=lambda rule: rule.code,
     )

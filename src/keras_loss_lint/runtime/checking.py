@@ -19,10 +19,10 @@ class WiringError(ValueError):
         super().__init__(f"{count} wiring finding{'s' if count != 1 else ''}:\n{explanation}")
 
 
-def check(model: Any, x: Any = None, y: Any = None) -> Explanation:
+def check(model: Any, x: Any = None, y: Any = None, *, method: str = "fit") -> Explanation:
     """Raise `WiringError` on a finding; otherwise return the explanation (whose notes say what
     could not be read)."""
-    explanation = explain(model, x, y)
+    explanation = explain(model, x, y, method=method)
     if explanation.findings:
         raise WiringError(explanation)
     return explanation

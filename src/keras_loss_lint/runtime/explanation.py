@@ -1,5 +1,6 @@
 """`explain(model)`: what the installed Keras release will do with a compiled model's losses, weights,
-metrics and labels, as a small plain-text table.
+metrics and labels, as a small plain-text table, and which array of a given `x` reaches which input
+(runtime/inputs.py).
 
 The model is only read, never run: its outputs and `compile()` arguments become the `Scenario` the
 static rules build from source, and `keras_loss_lint.keras.semantics.predict` answers for the installed
@@ -9,7 +10,6 @@ notebook cell or at the REPL shows it, and `print(explain(model))` does in a scr
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -19,8 +19,10 @@ from keras_loss_lint.keras.scenario import BROADCAST, Outcome, OutputsSpec, Scen
 from keras_loss_lint.keras.semantics import intended, predict
 from keras_loss_lint.keras.versions import KNOWN_RELEASES, NEWEST_KNOWN
 from keras_loss_lint.runtime.arguments import ReadArgument, Unreadable, read_argument
+from keras_loss_lint.keras.scenario import InputOutcome, InputScenario
 from keras_loss_lint.runtime.findings import Finding, findings_for
-from keras_loss_lint.runtime.reading import InputsView, ModelReading, read_model
+from keras_loss_lint.runtime.inputs import read_inputs
+from keras_loss_lint.runtime.reading import ModelReading, read_model
 
 HEADINGS = ("output", "loss", "weight", "y", "metrics")
 
@@ -47,6 +49,8 @@ class Explanation:
     rows: tuple[Row, ...] = ()
     inputs: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    input_scenario: InputScenario | None = None  # the model's inputs and the given `x`, when read
+    input_outcome: InputOutcome | None = None  # which `x` entry reaches each input, or what is raised
 
     @property
     def ok(self) -> bool:
@@ -68,18 +72,23 @@ class Explanation:
     __repr__ = __str__
 
 
-def explain(model: Any, x: Any = None, y: Any = None) -> Explanation:
-    """Read a compiled model and say what the installed Keras release does with its wiring."""
+def explain(model: Any, x: Any = None, y: Any = None, *, method: str = "fit") -> Explanation:
+    """Read a compiled model and say what the installed Keras release does with its wiring; `x` and
+    `y` as they are given to the call named by `method` (`fit`, `evaluate`, `predict`, ...: releases
+    differ in how some of them feed a dict `x`)."""
     reading = read_model(model, x)
+    fed = read_inputs(reading.version, reading.inputs, x, method)
     notes = list(reading.notes) + _release_notes(reading.version)
     arguments, unreadable = _read_arguments(reading, y, notes)
+    notes += fed.notes
     title = _title(reading)
-    inputs = _inputs_line(reading.inputs, x)
     if reading.outputs is None or unreadable or reading.arguments.source is None:
-        return Explanation(reading.version, title, None, None, (), (), inputs, tuple(notes))
+        return Explanation(
+            reading.version, title, None, None, fed.findings, (), fed.line, tuple(notes), fed.scenario, fed.outcome
+        )
     scenario = _scenario(reading.outputs, arguments)
     outcome = predict(reading.version, scenario)
-    findings = list(findings_for(reading.version, scenario))
+    findings = findings_for(reading.version, scenario)
     weighted = arguments.get("weighted_metrics")
     if weighted is not None:
         weighted_scenario = Scenario(reading.outputs, scenario.loss, scenario.loss_weights, weighted.spec, scenario.y)
@@ -90,7 +99,10 @@ def explain(model: Any, x: Any = None, y: Any = None) -> Explanation:
     elif y is None:
         notes.append("y not given: which label reaches which output is not checked (pass y=)")
     rows = _rows(reading.outputs, outcome, intended(scenario), arguments, findings)
-    return Explanation(reading.version, title, scenario, outcome, tuple(findings), rows, inputs, tuple(notes))
+    return Explanation(
+        reading.version, title, scenario, outcome, (*findings, *fed.findings), rows, fed.line, tuple(notes),
+        fed.scenario, fed.outcome,
+    )
 
 
 # -------------------------------------------------------------------------------------- reading
@@ -139,25 +151,6 @@ def _title(reading: ModelReading) -> str:
     shape = f", {reading.outputs.kind} outputs" if reading.outputs is not None else ", outputs unknown"
     named = f" {reading.model_class}" if reading.model_class not in ("Functional", "Sequential") else ""
     return f"{kind}{named} model{shape}"
-
-
-def _inputs_line(inputs: InputsView, x: Any) -> str:
-    """Which array each input receives, by key for a dict `x`, by position for a list (Keras's input
-    matching is not part of the semantics model, so this line reports and never finds)."""
-    if inputs.kind == "unknown":
-        return ""
-    names = inputs.keys if inputs.kind == "dict" and inputs.keys is not None else inputs.names
-    if x is None:
-        return "inputs: " + ", ".join(names)
-    if isinstance(x, Mapping):
-        fed = [f"{n} <- x[{n!r}]" if n in x else f"{n} <- (no key {n!r} in x)" for n in names]
-        extra = [repr(k) for k in x if k not in names]
-        tail = f"; keys naming no input: {', '.join(extra)}" if extra else ""
-        return "inputs: " + ", ".join(fed) + tail
-    if isinstance(x, (list, tuple)) and len(names) > 1:
-        fed = [f"{n} <- x[{i}]" if i < len(x) else f"{n} <- (x has {len(x)} entries)" for i, n in enumerate(names)]
-        return "inputs: " + ", ".join(fed)
-    return "inputs: " + ", ".join(f"{n} <- x" for n in names)
 
 
 # ------------------------------------------------------------------------------------------ rows

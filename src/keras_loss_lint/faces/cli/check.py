@@ -53,6 +53,7 @@ from keras_loss_lint.faces.cli.exits import EXIT_OK, UsageError
 from keras_loss_lint.faces.cli.output import APPLY, DIFF, STATISTICS_FORMATS, FileResult
 from keras_loss_lint.faces.cli.runner import (
     CheckTask,
+    cell_labels,
     cell_lines,
     check_task,
     clean_result,
@@ -202,6 +203,8 @@ def _run(
         task = tasks[index]
         if result.partial is not None:
             log.debug(f"Partly analysed: {task.display_path}: {result.partial}")
+        for note in result.notes:
+            log.debug(f"Note: {task.display_path}: {note}")
         # A rewritten file's result is for its new content, which the next run will hash anew.
         if cache is not None and not result.internal_error and id(task) not in rewritten:
             digest = task.source.digest
@@ -273,7 +276,12 @@ def _from_cache(task: CheckTask, hit: CachedResult) -> FileResult:
     except NotebookError as error:  # cannot happen for a text that was linted; be safe anyway
         return FileResult(task.filename, task.display_path, error=str(error))
     return FileResult(
-        task.filename, task.display_path, hit.messages, source=notebook.source, cell_lines=cell_lines(notebook)
+        task.filename,
+        task.display_path,
+        hit.messages,
+        source=notebook.display_source,
+        cell_lines=cell_lines(notebook),
+        cell_labels=cell_labels(notebook),
     )
 
 

@@ -22,12 +22,15 @@ from typing import TYPE_CHECKING, Callable
 
 from keras_loss_lint.faces.cli.runner import (
     CheckTask,
+    check_task,
     ignored_here,
     internal_error,
     invalid_cells,
     notebook_result,
+    project_of,
     python_result,
 )
+from keras_loss_lint.faces.cli.script_exports import ScriptExport, script_export
 from keras_loss_lint.core.diagnostics import Diagnostic, Position
 from keras_loss_lint.faces.notebook import Notebook, NotebookError, parse_notebook
 from keras_loss_lint.faces.cli.results import FileResult
@@ -57,6 +60,9 @@ def _fix_python(task: CheckTask, unsafe: bool) -> FixOutcome:
 
     settings = task.config.settings_for(task.path)
     report = fix_source(task.text, task.filename, settings, unsafe, wanted=_wanted(task))
+    export = script_export(task.text, report.remaining)
+    if export is not None:  # a notebook's `.py` export: fixed like a one-cell notebook
+        return _fix_export(task, export, unsafe) or FixOutcome(check_task(task))
     text = task.source.with_line_breaks(report.source)
     if not report.applied or text == task.text or not parses(text):
         # Nothing applied (or, defensively, a result that does not parse): report the original.
@@ -81,6 +87,25 @@ def _fix_notebook(task: CheckTask, unsafe: bool) -> FixOutcome:
     except NotebookError as error:  # the JSON cannot be edited unambiguously: leave the file as it is
         return FixOutcome(FileResult(task.filename, task.display_path, error=str(error)))
     result = notebook_result(task, parse_notebook(text))
+    return FixOutcome(result.with_fixed(_codes(applied)), text)
+
+
+def _fix_export(task: CheckTask, export: ScriptExport, unsafe: bool) -> FixOutcome | None:
+    """The fixed text of a notebook export, its masked lines untouched; None when nothing applies."""
+    from keras_loss_lint.core.lint import lint_source
+
+    settings = export.settings(task.config, task.path)
+    sources, applied = fix_cells(export.as_notebook(), task.filename, settings, unsafe, _wanted(task))
+    if not applied or 1 not in sources:
+        return None
+    text = task.source.with_line_breaks(sources[1])
+    fixed = script_export(text, lint_source(text, task.filename, settings, fixes=False))
+    if fixed is None:
+        return None
+    remaining = lint_source(fixed.code, task.filename, settings, project=project_of(task))
+    if remaining.error is not None:
+        return None
+    result = python_result(task, text, remaining).replace(notes=(fixed.note(settings),))
     return FixOutcome(result.with_fixed(_codes(applied)), text)
 
 
@@ -112,7 +137,7 @@ class _Cells:
 
     def __init__(self, notebook: Notebook) -> None:
         self.codes = [cell.code for cell in notebook.cells]
-        self.sources = [cell.source for cell in notebook.cells]
+        self.sources = [cell.unindented_source for cell in notebook.cells]  # an indented cell: without it
         self.blank: set[int] = set()  # cells that are not valid Python: blanked, never edited
 
     def module(self, codes: list[str] | None = None) -> str:
@@ -225,7 +250,7 @@ class _CellsTarget:
 def _changed_sources(notebook: Notebook, cells: _Cells) -> dict[int, str]:
     changed = {}
     for index, cell in enumerate(notebook.cells):
-        source = cells.sources[index]
+        source = cell.indented(cells.sources[index])
         if source == cell.source:
             continue
         raw = notebook.raw_cell_sources[cell.index]

@@ -21,7 +21,7 @@ FAMILIES = (
     ("KLO2", "output order", "values paired with the wrong outputs because Keras sorts or reorders them"),
     ("KLO3", "layer names", "outputs addressed by names their layers do not reliably have"),
     ("KLO4", "argument shape", "metrics, labels and compile() arguments given in a shape Keras misreads"),
-    ("KLO9", "meta", "about the linter itself: unused `# noqa` codes, internal errors"),
+    ("KLO9", "meta", "about the linter itself: unused `# noqa` codes, internal errors, files not fully analysed"),
 )
 
 

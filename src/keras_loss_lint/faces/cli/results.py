@@ -92,12 +92,34 @@ class Message(Record):
         return (self.cell or 0, self.location.row, self.location.column, self.code or "")
 
 
+class CellLabel(Record):
+    """The numbers a notebook cell is found by: its position among all cells (what `cell N` says, as in
+    ruff), among code cells (what nbconvert and nbqa count), and its saved execution count (`[12]`)."""
+
+    __slots__ = ("number", "code_number", "execution_count")
+    number: int
+    code_number: int | None
+    execution_count: int | None
+
+    def __init__(self, number: int, code_number: int | None, execution_count: int | None) -> None:
+        super().__init__(number, code_number, execution_count)
+
+    def describe(self) -> str:
+        """`cell 54 (code cell 30, [12])`; a part that says nothing new is left out (`cell 3`)."""
+        extra = []
+        if self.code_number is not None and self.code_number != self.number:
+            extra.append(f"code cell {self.code_number}")
+        if self.execution_count is not None:
+            extra.append(f"[{self.execution_count}]")
+        return f"cell {self.number}" + (f" ({', '.join(extra)})" if extra else "")
+
+
 class FileResult(Record):
     """The outcome for one file. `error` is set when it could not be read or analysed at all."""
 
     __slots__ = (
         "path", "display_path", "messages", "source", "cell_lines", "error", "internal_error", "fixed", "dependencies",
-        "partial",
+        "partial", "notes", "cell_labels",
     )
     path: str
     display_path: str
@@ -109,6 +131,8 @@ class FileResult(Record):
     fixed: tuple[str, ...]
     dependencies: tuple[str, ...]
     partial: str | None
+    notes: tuple[str, ...]
+    cell_labels: tuple[CellLabel, ...]
 
     def __init__(
         self,
@@ -122,9 +146,22 @@ class FileResult(Record):
         fixed: tuple[str, ...] = (),  # --fix / --diff: the codes of the findings whose fixes were applied
         dependencies: tuple[str, ...] = (),  # the project's other modules the findings were read from
         partial: str | None = None,  # why only part of the file was analysed (a budget ran out)
+        notes: tuple[str, ...] = (),  # how the file was read, for `check -v` (a notebook export)
+        cell_labels: tuple[CellLabel, ...] = (),  # notebooks: how each code cell is found
     ) -> None:
         super().__init__(
-            path, display_path, messages, source, cell_lines, error, internal_error, fixed, dependencies, partial
+            path,
+            display_path,
+            messages,
+            source,
+            cell_lines,
+            error,
+            internal_error,
+            fixed,
+            dependencies,
+            partial,
+            notes,
+            cell_labels,
         )
 
     @property
@@ -134,6 +171,12 @@ class FileResult(Record):
     @property
     def is_notebook(self) -> bool:
         return self.cell_lines is not None
+
+    def cell_label(self, number: int) -> CellLabel:
+        for label in self.cell_labels:
+            if label.number == number:
+                return label
+        return CellLabel(number, None, None)
 
     def with_fixed(self, codes: tuple[str, ...]) -> "FileResult":
         return self.replace(fixed=codes)

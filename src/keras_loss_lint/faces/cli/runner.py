@@ -14,16 +14,19 @@ that lint import the core when they first run.
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence, TypeVar
 
 from keras_loss_lint.project.config import ResolvedConfig
 from keras_loss_lint.core.diagnostics import Span
-from keras_loss_lint.faces.cli.results import EditView, FileResult, FixView, Location, Message
+from keras_loss_lint.faces.cli.results import CellLabel, EditView, FileResult, FixView, Location, Message
+from keras_loss_lint.faces.cli.script_exports import script_export
 from keras_loss_lint.core.precheck import needs_analysis
-from keras_loss_lint.core.writing import SourceFile, decode_source, read_source_file
+from keras_loss_lint.core.writing import SourceFile, decode_source
 from keras_loss_lint.project.index import ProjectIndex, index_for
+from keras_loss_lint.project.files import MAX_NOTEBOOK_BYTES, MAX_SOURCE_BYTES, NotRegular, read_regular_bytes
 
 if TYPE_CHECKING:
     from keras_loss_lint.core.diagnostics import Diagnostic, Fix, LintResult, Position
@@ -62,8 +65,16 @@ class CheckTask:
 
 def read_source(path: Path) -> SourceFile:
     """A file's text, PEP 263 / BOM aware for Python, UTF-8 for notebooks, with what is needed to
-    write it back. Raises OSError or UnicodeDecodeError (or SyntaxError for a bad coding cookie)."""
-    return read_source_file(path)
+    write it back. Raises OSError or UnicodeDecodeError (or SyntaxError for a bad coding cookie).
+
+    Only a regular file is read, up to a bound: a link to `/dev/zero`, a FIFO or `/dev/stdin` given as
+    a path is this file's one-line error, never a hang or a run out of memory."""
+    notebook = path.suffix == ".ipynb"
+    try:
+        data = read_regular_bytes(path, MAX_NOTEBOOK_BYTES if notebook else MAX_SOURCE_BYTES)
+    except NotRegular as error:
+        raise OSError(errno.EINVAL, error.reason) from None  # the message names the file already
+    return decode_source(data, notebook)
 
 
 def decode_stdin(data: bytes, notebook: bool) -> SourceFile:
@@ -128,6 +139,12 @@ def _check_python(task: CheckTask) -> FileResult:
 
     settings = task.config.settings_for(task.path)
     result = lint_source(task.text, task.filename, settings, project=project_of(task))
+    export = script_export(task.text, result)
+    if export is not None:  # a notebook's `.py` export with its `!pip` / `%magic` lines
+        settings = export.settings(task.config, task.path)
+        exported = lint_source(export.code, task.filename, settings, project=project_of(task))
+        if exported.error is None:
+            return python_result(task, task.text, exported).replace(notes=(export.note(settings),))
     return python_result(task, task.text, result)
 
 
@@ -175,7 +192,8 @@ def notebook_result(task: CheckTask, notebook: Notebook) -> FileResult:
         if result.error is not None:
             return FileResult(task.filename, task.display_path, error=f"cannot analyse: {result.error}")
     messages += [_notebook_message(d, notebook) for d in result.diagnostics]
-    return _result(task, messages, source, cell_lines(notebook), result.dependencies, result.partial)
+    found = _result(task, messages, notebook.display_source, cell_lines(notebook), result.dependencies, result.partial)
+    return found.replace(cell_labels=cell_labels(notebook)) if found.messages else found
 
 
 def invalid_cells(notebook: Notebook) -> list[tuple[int, Message]]:
@@ -190,7 +208,8 @@ def invalid_cells(notebook: Notebook) -> list[tuple[int, Message]]:
             cst.parse_module(cell.code)
         except cst.ParserSyntaxError as error:
             problem = syntax_problem(cell.code, error)
-            row, column, text = problem.position.line, problem.position.column, problem.message
+            row, text = problem.position.line, problem.message
+            column = problem.position.column + cell.column_shift(row)  # of the cell as written
             message = Message(
                 None,
                 text,
@@ -203,6 +222,10 @@ def invalid_cells(notebook: Notebook) -> list[tuple[int, Message]]:
         except (RecursionError, MemoryError, ValueError):
             continue
     return broken
+
+
+def cell_labels(notebook: Notebook) -> tuple[CellLabel, ...]:
+    return tuple(CellLabel(cell.number, cell.code_number, cell.execution_count) for cell in notebook.cells)
 
 
 def cell_lines(notebook: Notebook) -> tuple[tuple[int, int], ...]:
@@ -304,7 +327,7 @@ def _notebook_message(diagnostic: Diagnostic, notebook: Notebook) -> Message:
         diagnostic.message,
         _display(start),
         _display(end),
-        span,
+        Span(notebook.display_position(span.start), notebook.display_position(span.end)),
         cell=cell,
         fix=fix,
         noqa_row=start.line,

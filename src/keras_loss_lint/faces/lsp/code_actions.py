@@ -25,15 +25,17 @@ class CodeActions(Session):
     """The code-action half of the server; the document handlers supply each document's outcome."""
 
     async def actions_for(
-        self, params: types.CodeActionParams, document: Document, outcome: Outcome
+        self, params: types.CodeActionParams, document: Document, outcome: Outcome, fix_all: bool = True
     ) -> list[types.CodeAction]:
-        """The actions `params` asks for, given the lint `outcome` of the document's current text."""
+        """The actions `params` asks for, given the lint `outcome` of the document's current text
+        (without "fix all" when `fix_all` is false: a notebook cell is not a whole file)."""
         only = params.context.only
         actions: list[types.CodeAction] = []
         if _wants(only, types.CodeActionKind.QuickFix):
             for diagnostic in self._asked_about(params, document, outcome):
                 actions.extend(self._quick_fixes(document, diagnostic))
-        if _wants(only, FIX_ALL_KIND) and any(is_applicable(d.fix, unsafe=False) for d in outcome.diagnostics):
+        fixable = any(is_applicable(d.fix, unsafe=False) for d in outcome.diagnostics)
+        if fix_all and fixable and _wants(only, FIX_ALL_KIND):
             actions.append(await self._fix_all_action(document))
         return actions
 
@@ -97,13 +99,17 @@ class CodeActions(Session):
         if action.kind != FIX_ALL_KIND or document is None or action.edit is not None:
             return action
         text, path, folders = document.text, document.path, self.folder_paths()
-        fixed = await self.worker.fix_all(text, path, folders, self.time_limit)
+        # The project's modules as the diagnostics read them: open ones as their unsaved text.
+        fixed = await self.worker.fix_all(text, path, folders, self.open_texts(), self.time_limit)
         if fixed is None or document.text is not text:
             return action  # nothing to do, or the text moved on: an edit would not apply
         edit = minimal_edit(text, fixed, document.index)
         if edit is not None:
             action.edit = self.workspace_edit(document, [edit])
         return action
+
+    def open_texts(self) -> dict[str, str]:  # provided by the document handlers (language_server)
+        raise NotImplementedError
 
     def workspace_edit(self, document: Document, edits: list[Edit]) -> types.WorkspaceEdit:
         index, encoding = document.index, self.encoding

@@ -25,8 +25,8 @@ Nothing a client sends may stop the server: handler errors and undecodable messa
 server keeps serving.
 
 The server is built in layers: `session` (state, initialisation, talking to the client), then
-`code_actions` (quick fixes and "fix all"), then this module's document handlers and the wiring of
-LSP methods to them (`create_server`).
+`code_actions` (quick fixes and "fix all"), then `notebook_sync` (notebook documents), then this
+module's document handlers and the wiring of LSP methods to them (`create_server`).
 """
 
 from __future__ import annotations
@@ -37,18 +37,19 @@ from typing import Any, Iterable
 
 from lsprotocol import types
 
-from keras_loss_lint.faces.lsp.code_actions import FIX_ALL_KIND, CodeActions
+from keras_loss_lint.faces.lsp.code_actions import FIX_ALL_KIND
 from keras_loss_lint.faces.lsp.conversions import content_change, lsp_diagnostic, not_analysed_diagnostic
 from keras_loss_lint.faces.lsp.documents import Document, path_from_uri, unusable_path
 from keras_loss_lint.faces.lsp.linting import Outcome, is_project_file
+from keras_loss_lint.faces.lsp.notebook_sync import NotebookSync, register_notebook_features
 from keras_loss_lint.faces.lsp.project_files import ProjectFileStamps
 from keras_loss_lint.faces.lsp.protocol import IGNORED_METHOD
 from keras_loss_lint.faces.lsp.session import logger
 from keras_loss_lint.faces.lsp.worker import TimeLimitExceeded, WorkerFailed
 
 
-class KerasLossLintServer(CodeActions):
-    """The whole server: the session and code actions it inherits, and the document handlers."""
+class KerasLossLintServer(NotebookSync):
+    """The whole server: the session, code actions and notebooks it inherits, and the document handlers."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -73,6 +74,8 @@ class KerasLossLintServer(CodeActions):
         if document.is_python:
             self.check_project_files(document.path)
             self.schedule(item.uri, delay=0)
+            if not _same_as_on_disk(document):  # an editor restoring unsaved work: importers read it now
+                self.recheck_dependents(document.path, delay=0)
 
     def change(self, params: types.DidChangeTextDocumentParams) -> None:
         document = self.documents.get(params.text_document.uri)
@@ -131,7 +134,7 @@ class KerasLossLintServer(CodeActions):
         self._results.pop(uri, None)
         self._dependencies.pop(uri, None)
         closed = self.documents.pop(uri, None)
-        if closed is not None:
+        if closed is not None and not self.owns_cell(uri):  # a cell keeps its notebook's diagnostics
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
             self.recheck_dependents(closed.path, delay=0)  # its text on disk counts again
 
@@ -159,6 +162,7 @@ class KerasLossLintServer(CodeActions):
         if path is None:
             return
         changed = str(path)
+        self.recheck_notebooks(changed, delay)
         for uri, dependencies in list(self._dependencies.items()):
             document = self.documents.get(uri)
             if document is None or document.path == path or changed not in dependencies:
@@ -166,6 +170,14 @@ class KerasLossLintServer(CodeActions):
             # A new generation: a lint of it still running or cached is for the old dependency.
             document.generation += 1
             self.schedule(uri, delay=delay)
+
+    def modules_changed(self, paths: list[Path]) -> None:
+        """Modules changed on disk (a watched-file event): lint again the open documents read from
+        them. An open module is read as the editor's text, which a change on disk leaves alone."""
+        open_paths = {document.path for document in self.documents.values()}
+        for path in paths:
+            if path not in open_paths:
+                self.recheck_dependents(path, delay=0)
 
     def project_files_changed(self, paths: Iterable[Path | None]) -> None:
         """Forget configuration and version detection that `paths` fed, and lint everything again."""
@@ -178,6 +190,7 @@ class KerasLossLintServer(CodeActions):
         for uri, document in self.documents.items():
             if document.is_python:
                 self.schedule(uri, delay=0)
+        self.relint_notebooks()
 
     async def _invalidate(self, paths: list[Path | None]) -> None:
         try:
@@ -199,6 +212,8 @@ class KerasLossLintServer(CodeActions):
         previous = self._pending.pop(uri, None)
         if previous is not None:
             previous.cancel()
+        if self.owns_cell(uri):
+            return  # a notebook's cell, also open as a text document: linted with its notebook
         task = asyncio.get_running_loop().create_task(self._lint_and_publish(uri, delay))
         self._pending[uri] = task
         task.add_done_callback(lambda done: self._forget(uri, done))
@@ -286,6 +301,8 @@ class KerasLossLintServer(CodeActions):
     # -- code actions ---------------------------------------------------------------------------
 
     async def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction]:
+        if self.owns_cell(params.text_document.uri):
+            return await self.cell_code_actions(params)
         document = self.documents.get(params.text_document.uri)
         if document is None or not document.is_python:
             return []
@@ -294,6 +311,13 @@ class KerasLossLintServer(CodeActions):
         if outcome is None or not self._is_current(document, generation, epoch):
             return []  # the text changed meanwhile: the client asks again for the new one
         return await self.actions_for(params, document, outcome)
+
+
+def _same_as_on_disk(document: Document) -> bool:
+    try:
+        return document.path is not None and document.path.read_text(encoding="utf-8") == document.text
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def _salvage(params: Any) -> tuple[str | None, int | None, str | None]:
@@ -320,6 +344,7 @@ def _salvage(params: Any) -> tuple[str | None, int | None, str | None]:
 
 def create_server() -> KerasLossLintServer:
     server = KerasLossLintServer()
+    register_notebook_features(server)
 
     @server.feature(types.INITIALIZE)
     def initialize(ls: KerasLossLintServer, params: types.InitializeParams) -> None:
@@ -351,6 +376,8 @@ def create_server() -> KerasLossLintServer:
         changed = [path for path in paths if path is not None and is_project_file(path)]
         if changed:
             ls.project_files_changed(changed)
+        else:
+            ls.modules_changed([path for path in paths if path is not None and path.suffix == ".py"])
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
     def did_change_folders(ls: KerasLossLintServer, params: types.DidChangeWorkspaceFoldersParams) -> None:

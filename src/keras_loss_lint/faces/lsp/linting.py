@@ -25,7 +25,7 @@ from keras_loss_lint.core.lint import lint_source
 from keras_loss_lint.core.diagnostics import Diagnostic
 from keras_loss_lint.project.discovery import is_excluded
 from keras_loss_lint.project.index import ProjectIndex, find_root
-from keras_loss_lint.core.fixing import fix_source
+from keras_loss_lint.core.fixing import TextTarget, fix_until_stable, is_applicable
 from keras_loss_lint.project.settings import Settings
 from keras_loss_lint.keras.versions import InvalidKerasVersion
 
@@ -35,9 +35,13 @@ CONFIG_NAMES = frozenset({"pyproject.toml", ".keras-loss-lint.toml", "keras-loss
 # setup.cfg, tox.ini and .flake8 may also hold a [flake8] section that configures the linter.
 PROJECT_NAMES = frozenset({"setup.cfg", "tox.ini", ".flake8", "Pipfile", "Pipfile.lock"})
 PROJECT_GLOBS = ("requirements*.txt", "*.lock", "pylock*.toml", "Pipfile*")
-# What the server asks the client to watch (workspace/didChangeWatchedFiles), matching the above.
-WATCHED_GLOBS = tuple(f"**/{name}" for name in sorted(CONFIG_NAMES | PROJECT_NAMES)) + tuple(
-    f"**/{glob}" for glob in PROJECT_GLOBS
+# What the server asks the client to watch (workspace/didChangeWatchedFiles), matching the above,
+# and the project's modules: one edited outside the editor changes what the open documents import.
+PYTHON_GLOB = "**/*.py"
+WATCHED_GLOBS = (
+    tuple(f"**/{name}" for name in sorted(CONFIG_NAMES | PROJECT_NAMES))
+    + tuple(f"**/{glob}" for glob in PROJECT_GLOBS)
+    + (PYTHON_GLOB,)
 )
 
 
@@ -81,37 +85,55 @@ class Linter:
         self._indexes = {}  # a new pyproject.toml or setup.cfg may move a project's root
         target.clear_cache(path)
 
-    def file_settings(self, path: Path | None, folders: Sequence[Path]) -> FileSettings:
+    def file_settings(
+        self, path: Path | None, folders: Sequence[Path], notebook_cells: Sequence[str] | None = None
+    ) -> FileSettings:
+        """`notebook_cells`: a notebook's raw cell sources, whose `!pip install` pins count."""
         root = folder_for(path, folders)
         resolver = self._resolver(root)
         try:
             if path is None:
-                return FileSettings(resolver.for_directory(root).settings_for(None))
+                return FileSettings(resolver.for_directory(root).settings_for(None, notebook_cells))
             config = resolver.for_path(path)
-            return FileSettings(config.settings_for(path), is_excluded(path, resolver))
+            return FileSettings(config.settings_for(path, notebook_cells), is_excluded(path, resolver))
         except (ConfigError, InvalidKerasVersion, OSError) as error:
             # Like ruff's server: a broken configuration is reported, and linting goes on with defaults.
-            return FileSettings(combine(None, root, []).settings_for(path), config_error=str(error))
+            defaults = combine(None, root, []).settings_for(path, notebook_cells)
+            return FileSettings(defaults, config_error=str(error))
 
     def lint(
-        self, text: str, path: Path | None, folders: Sequence[Path], open_texts: Mapping[str, str] | None = None
+        self,
+        text: str,
+        path: Path | None,
+        folders: Sequence[Path],
+        open_texts: Mapping[str, str] | None = None,
+        notebook_cells: Sequence[str] | None = None,
     ) -> Outcome:
         """`open_texts` maps the paths of open documents to their (maybe unsaved) text."""
-        chosen = self.file_settings(path, folders)
+        chosen = self.file_settings(path, folders, notebook_cells)
         if chosen.excluded:
             return Outcome(excluded=True, config_error=chosen.config_error)
         self._open_texts = open_texts or {}
         result = lint_source(text, _name(path), chosen.settings, project=self.project_for(path))
         return Outcome(result.diagnostics, result.error, chosen.config_error, dependencies=result.dependencies)
 
-    def fix_all(self, text: str, path: Path | None, folders: Sequence[Path]) -> str | None:
+    def fix_all(
+        self, text: str, path: Path | None, folders: Sequence[Path], open_texts: Mapping[str, str] | None = None
+    ) -> str | None:
         """The text with every safe fix applied (None: nothing to fix). Fixes edit this text only;
-        the project's other modules are read as saved."""
+        the project's other modules are read as `lint` reads them, open ones as their unsaved text,
+        so the fixes are those of the diagnostics the editor shows."""
         chosen = self.file_settings(path, folders)
         if chosen.excluded:
             return None
-        fixed = fix_source(text, _name(path), chosen.settings).source
-        return fixed if fixed != text else None
+        self._open_texts = open_texts or {}
+        index, name, settings = self.project_for(path), _name(path), chosen.settings
+        fixed, _, _ = fix_until_stable(
+            TextTarget(text),
+            lambda source: lint_source(source, name, settings, project=index),
+            lambda diagnostic: is_applicable(diagnostic.fix, unsafe=False),
+        )
+        return fixed.source if fixed.source != text else None
 
     def project_for(self, path: Path | None) -> ProjectIndex | None:
         """The index of the project holding `path`, reading open documents' text first."""

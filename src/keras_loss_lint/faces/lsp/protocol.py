@@ -1,6 +1,7 @@
 """pygls's protocol and stdin reader, adjusted so that nothing a client sends can stop or bloat the server.
 
-- Open documents are kept by the server (see `documents`), not by pygls's workspace.
+- Open documents and notebooks are kept by the server (see `documents`, `notebook_sync`), not by
+  pygls's workspace.
 - A request whose parameters do not decode is answered with an error instead of left hanging; a
   `didChange` that does not decode is handed to the server (`Session.unreadable_change`), since
   dropping it would leave the server's text different from the editor's.
@@ -42,6 +43,8 @@ class Host(Interface):
 
     def unreadable_change(self, params: Any) -> None: ...
 
+    def unreadable_notebook_change(self, params: Any) -> None: ...
+
 
 class Protocol(LanguageServerProtocol):
     @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
@@ -55,6 +58,19 @@ class Protocol(LanguageServerProtocol):
     @lsp_method(types.TEXT_DOCUMENT_DID_CLOSE)
     def lsp_text_document__did_close(self, params: Any) -> Any:
         yield from self._user_handler(types.TEXT_DOCUMENT_DID_CLOSE, params)
+
+    # Notebooks too are kept by the server (`notebook_sync`), not in pygls's workspace.
+    @lsp_method(types.NOTEBOOK_DOCUMENT_DID_OPEN)
+    def lsp_notebook_document__did_open(self, params: Any) -> Any:
+        yield from self._user_handler(types.NOTEBOOK_DOCUMENT_DID_OPEN, params)
+
+    @lsp_method(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
+    def lsp_notebook_document__did_change(self, params: Any) -> Any:
+        yield from self._user_handler(types.NOTEBOOK_DOCUMENT_DID_CHANGE, params)
+
+    @lsp_method(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
+    def lsp_notebook_document__did_close(self, params: Any) -> Any:
+        yield from self._user_handler(types.NOTEBOOK_DOCUMENT_DID_CLOSE, params)
 
     def _user_handler(self, method: str, params: Any) -> Any:
         handler = self.fm.features.get(method)
@@ -100,6 +116,8 @@ class Protocol(LanguageServerProtocol):
             self.session.log(types.MessageType.Error, f"could not decode {data.get('method')!r}: {detail}")
             if data.get("method") == types.TEXT_DOCUMENT_DID_CHANGE and "id" not in data:
                 self.session.unreadable_change(data.get("params"))
+            if data.get("method") == types.NOTEBOOK_DOCUMENT_DID_CHANGE and "id" not in data:
+                self.session.unreadable_notebook_change(data.get("params"))
             return JsonRPCNotification(method=IGNORED_METHOD, jsonrpc="2.0", params=None)
 
 

@@ -59,16 +59,22 @@ class LintWorker:
         open_texts: Mapping[str, str],
         limit: float,
         wanted: Callable[[], bool] = lambda: True,
+        notebook_cells: Sequence[str] | None = None,
     ) -> Outcome | None:
-        """The lint of `text`; None when `wanted()` turned false before it started."""
+        """The lint of `text`; None when `wanted()` turned false before it started. `notebook_cells`:
+        the raw cell sources when `text` is a notebook's module (their pip pins count)."""
 
         def arguments() -> tuple[Any, ...]:
-            return (text, path, list(folders), self._delta(open_texts))
+            cells = None if notebook_cells is None else list(notebook_cells)
+            return (text, path, list(folders), self._delta(open_texts), cells)
 
         return await self._call(_lint, arguments, limit, wanted)
 
-    async def fix_all(self, text: str, path: Path | None, folders: Sequence[Path], limit: float) -> str | None:
-        return await self._call(_fix_all, lambda: (text, path, list(folders)), limit)
+    async def fix_all(
+        self, text: str, path: Path | None, folders: Sequence[Path], open_texts: Mapping[str, str], limit: float
+    ) -> str | None:
+        """`text` with its safe fixes applied, the project's modules read as for `lint`."""
+        return await self._call(_fix_all, lambda: (text, path, list(folders), self._delta(open_texts)), limit)
 
     async def invalidate(self, paths: list[Path | None], limit: float) -> None:
         await self._call(_invalidate, lambda: (paths,), limit)
@@ -173,20 +179,32 @@ def _child_linter() -> Linter:
     return _linter
 
 
-def _lint(text: str, path: Path | None, folders: list[Path], delta: dict[str, str | None]) -> Outcome:
+def _lint(
+    text: str,
+    path: Path | None,
+    folders: list[Path],
+    delta: dict[str, str | None],
+    notebook_cells: list[str] | None = None,
+) -> Outcome:
+    open_texts = _take(delta)
+    try:
+        return _child_linter().lint(text, path, folders, open_texts, notebook_cells)
+    except Exception as error:  # noqa: BLE001 - reported by the server as an internal error
+        return Outcome(internal_error=f"{type(error).__name__}: {error}")
+
+
+def _fix_all(text: str, path: Path | None, folders: list[Path], delta: dict[str, str | None]) -> str | None:
+    return _child_linter().fix_all(text, path, folders, _take(delta))
+
+
+def _take(delta: dict[str, str | None]) -> dict[str, str]:
+    """The open documents' texts, after the changes the server sent with this call."""
     for name, value in delta.items():
         if value is None:
             _open_texts.pop(name, None)
         else:
             _open_texts[name] = value
-    try:
-        return _child_linter().lint(text, path, folders, dict(_open_texts))
-    except Exception as error:  # noqa: BLE001 - reported by the server as an internal error
-        return Outcome(internal_error=f"{type(error).__name__}: {error}")
-
-
-def _fix_all(text: str, path: Path | None, folders: list[Path]) -> str | None:
-    return _child_linter().fix_all(text, path, folders)
+    return dict(_open_texts)
 
 
 def _invalidate(paths: list[Path | None]) -> None:

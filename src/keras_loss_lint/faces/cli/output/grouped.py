@@ -28,14 +28,16 @@ def render_grouped(results: Sequence[FileResult], style: Style, marks: bool | No
         column_width = max(len(str(m.location.column)) for m in result.messages)
         lines.append(style.underline(result.display_path) + ":")
         for message in result.messages:
-            lines.append(_line(message, row_width, column_width, style, marks))
+            lines.append(_line(result, message, row_width, column_width, style, marks))
         lines.append("")
     return lines
 
 
-def _line(message: Message, row_width: int, column_width: int, style: Style, marks: bool | None) -> str:
+def _line(
+    result: FileResult, message: Message, row_width: int, column_width: int, style: Style, marks: bool | None
+) -> str:
     colon = style.separator(":")
-    cell = f"cell {message.cell}{colon}" if message.cell is not None else ""
+    cell = result.cell_label(message.cell).describe() + colon if message.cell is not None else ""
     row = str(message.location.row)
     padding = " " * (row_width - len(row))  # before the cell, as ruff pads
     column = str(message.location.column).ljust(column_width)

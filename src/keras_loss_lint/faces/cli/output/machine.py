@@ -2,7 +2,9 @@
 
 JSON objects carry ruff's keys in ruff's (alphabetical) order: `cell`, `code`, `end_location`,
 `filename`, `fix`, `location`, `message`, `name`, `noqa_row`, `severity`, `url`. Rows and columns are
-1-based; in a notebook they count within the cell named by `cell`. `filename` is absolute. A syntax
+1-based; in a notebook they count within the cell named by `cell` (1-based among all cells, as in
+ruff), and a notebook finding has two more keys, in the same order: `code_cell` (1-based among code
+cells) and `execution_count` (the cell's saved `[N]`, or null). `filename` is absolute. A syntax
 error has code and name `invalid-syntax` and url null, as in ruff; every finding's severity is
 `error`, as ruff reports lint findings.
 
@@ -30,7 +32,7 @@ SEVERITY = "error"  # ruff reports every lint finding as an error
 
 
 def json_object(result: FileResult, message: Message) -> dict[str, Any]:
-    return {
+    entry = {
         "cell": message.cell,
         "code": message.output_code,
         "end_location": _location(message.end_location),
@@ -43,6 +45,11 @@ def json_object(result: FileResult, message: Message) -> dict[str, Any]:
         "severity": SEVERITY,
         "url": url_of(message),
     }
+    if message.cell is not None:  # a notebook finding: how else the cell is found, keys kept sorted
+        label = result.cell_label(message.cell)
+        entry.update(code_cell=label.code_number, execution_count=label.execution_count)
+        entry = dict(sorted(entry.items()))
+    return entry
 
 
 def rule_name(message: Message) -> str:
@@ -248,8 +255,11 @@ def _sarif_result(result: FileResult, message: Message, index: dict[str, int], c
         }
     else:
         # A region would index lines of the notebook's JSON; the cell position goes in properties.
+        label = result.cell_label(message.cell)
         properties = {
             "cell": message.cell,
+            "codeCell": label.code_number,
+            "executionCount": label.execution_count,
             "cellStartLine": message.location.row,
             "cellStartColumn": message.location.column,
             "cellEndLine": message.end_location.row,

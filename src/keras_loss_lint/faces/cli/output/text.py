@@ -8,7 +8,9 @@
       |
       = help: Rewrite the loss dict as a list in output order
 
-Notebook findings read `nb.ipynb:cell 3:2:5: ...` and their source lines are numbered within the cell.
+Notebook findings read `nb.ipynb:cell 3:2:5: ...` and their source lines are numbered within the cell;
+when it tells more, the cell's number among code cells and its saved execution count follow the cell:
+`nb.ipynb:cell 54 (code cell 30, [12]):2:5: ...`.
 Like ruff, two lines of context are shown around the span (never crossing into another cell), blank
 context lines at the edges are dropped, tabs are expanded to 4-column stops, and a span over several
 lines is drawn with annotate-snippets' `_`/`|` connectors.
@@ -36,7 +38,7 @@ def header(result: FileResult, message: Message, style: Style, marks: bool | Non
     colon = style.separator(":")
     where = style.path(result.display_path) + colon
     if message.cell is not None:
-        where += f"cell {message.cell}" + colon
+        where += result.cell_label(message.cell).describe() + colon
     where += f"{message.location.row}{colon}{message.location.column}{colon}"
     if message.is_syntax_error:
         return f"{where} SyntaxError: {message.message}"
