@@ -9,7 +9,7 @@ from packaging.version import Version
 
 from keras_loss_lint.core.lint import has_candidate, lint_source
 from keras_loss_lint.core.noqa import NoqaIndex, file_is_exempt, parse_noqa
-from keras_loss_lint.project.settings import Selection, Settings
+from keras_loss_lint.project.settings import Limits, Selection, Settings
 from keras_loss_lint.keras.versions import InvalidKerasVersion, TargetVersions, describe_versions
 
 BUGGY = textwrap.dedent(
@@ -181,6 +181,8 @@ def test_a_spent_step_budget_is_reported_not_silent() -> None:
         "import keras\nfor i in range(100):\n    for j in range(100):\n        for k in range(100):\n"
         "            x = keras.layers.Dense(i)\n"
     )
-    result = lint_source(loop + BUGGY.replace("@NOQA@", ""), "x.py")
+    # Without the time and memory ceiling, which a slow machine could reach first.
+    unlimited = Settings(limits=Limits(seconds=None, memory_mb=None))
+    result = lint_source(loop + BUGGY.replace("@NOQA@", ""), "x.py", unlimited)
     assert result.partial is not None and "budget" in result.partial
     assert lint_source(BUGGY.replace("@NOQA@", ""), "x.py").partial is None

@@ -56,6 +56,10 @@ class Ceiling:
         self.memory_mb = memory_mb
         self.share = share
         self.started = _cpu_seconds()
+        # A thread's CPU time never runs ahead of the wall clock, whose reading costs a hundredth of
+        # the CPU clock's on some virtual machines: the CPU clock is read only once the wall clock
+        # says the limit may have passed.
+        self.wall_started = time.monotonic()
         baseline = resident_bytes() if memory_mb is not None else None
         self.memory_cap = baseline + memory_mb * MB if baseline is not None and memory_mb is not None else None
         self.reason: Optional[str] = None  # why the analysis stopped short, once it did
@@ -78,12 +82,14 @@ class Ceiling:
         """Neither the time nor the memory spent inside counts (reading an imported project module:
         each run reads it once, for whichever file imports it first, so it is not that file's cost)."""
         cpu, resident = _cpu_seconds(), resident_bytes() if self.memory_cap is not None else None
+        wall = time.monotonic()
         self.pauses += 1
         try:
             yield
         finally:
             self.pauses -= 1
             self.started += _cpu_seconds() - cpu
+            self.wall_started += time.monotonic() - wall
             if self.memory_cap is not None and resident is not None:
                 self.memory_cap += max((resident_bytes() or resident) - resident, 0)
 
@@ -92,7 +98,7 @@ class Ceiling:
             return True
         if self.pauses:
             return False
-        if self.seconds is not None and _cpu_seconds() - self.started > self.seconds * self.share:
+        if self.seconds is not None and self._time_is_up(self.seconds * self.share):
             self.reason = self.reason or f"the analysis used up its time limit ({self.seconds:g} s of CPU time)"
             self.stopped = True
         elif self.memory_cap is not None and (resident_bytes() or 0) > self.memory_cap:
@@ -100,6 +106,9 @@ class Ceiling:
             self.reason = self.reason or grown
             self.stopped = True
         return self.stopped
+
+    def _time_is_up(self, allowed: float) -> bool:
+        return time.monotonic() - self.wall_started > allowed and _cpu_seconds() - self.started > allowed
 
 
 def _cpu_seconds() -> float:

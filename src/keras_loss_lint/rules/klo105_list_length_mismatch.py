@@ -30,7 +30,7 @@ from keras_loss_lint.keras.judgement import Aspect, judge
 from keras_loss_lint.keras.scenario import ArgSpec, OutputsSpec, Scenario
 from keras_loss_lint.rules.base import Affects, Report, RuleContext, define_rule
 from keras_loss_lint.rules.common import arg_spec, counted, expected_names, model_label
-from keras_loss_lint.rules.phrasing import effects, outputs_spec
+from keras_loss_lint.rules.phrasing import argument_scenario, effects, outputs_spec
 
 # Metrics lists are judged by whether Keras raises only: how Keras 2 spreads nested metric lists is
 # not modelled, and a finding there would be a guess.
@@ -69,16 +69,6 @@ def _per_output(metrics: Seq) -> bool:
     )
 
 
-def _scenario(call: CallFacts, name: str, written: ArgSpec, outputs: OutputsSpec) -> Scenario:
-    if name == "loss":
-        return Scenario(outputs, loss=written)
-    loss = call.argument("loss")
-    loss_spec = (arg_spec(loss.value) if loss is not None else None) or ArgSpec.single()
-    if name == "loss_weights":
-        return Scenario(outputs, loss=loss_spec, loss_weights=written)
-    return Scenario(outputs, loss=loss_spec, metrics=written)
-
-
 def _report(
     call: CallFacts, name: str, value: Seq, outputs: OutputsSpec, versions: tuple[Version, ...]
 ) -> Optional[Report]:
@@ -87,7 +77,7 @@ def _report(
     if written is None:
         return None
     aspects = ASPECTS.get(name, ())
-    judged = judge(versions, _scenario(call, name, written, outputs), aspects, untrained=name == "loss")
+    judged = judge(versions, argument_scenario(call, name, outputs, written), aspects, untrained=name == "loss")
     if not judged.misbehaving():
         return None
     entries = counted(len(value.items), "entry", "entries")

@@ -233,7 +233,7 @@ class KerasLossLintServer(NotebookSync):
             outcome = await self.outcome(document)
             if outcome is None or not self._is_current(document, generation, epoch):
                 return  # a newer text or configuration is being linted; its result will be published
-            self._report(outcome, document)
+            self.report_outcome(outcome, document.uri)
             self.publish(document, outcome)
         except asyncio.CancelledError:
             raise
@@ -275,18 +275,6 @@ class KerasLossLintServer(NotebookSync):
             and document.generation == generation
             and self._epoch == epoch
         )
-
-    def _report(self, outcome: Outcome, document: Document) -> None:
-        if outcome.not_analysed is not None:
-            self.log(types.MessageType.Warning, f"{document.uri} was not fully analysed: {outcome.not_analysed}")
-        if outcome.internal_error is not None:
-            self.log(types.MessageType.Error, f"internal error while linting {document.uri}: {outcome.internal_error}")
-        message = outcome.config_error
-        if message is not None and message not in self._told:
-            self._told.add(message)
-            text = f"keras-loss-lint: {message} (using the default settings)"
-            self.log(types.MessageType.Error, text)
-            self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=text))
 
     def publish(self, document: Document, outcome: Outcome) -> None:
         # A text that cannot be analysed (a syntax error mid-typing) has no KLO diagnostics: positions

@@ -273,7 +273,7 @@ class NotebookSync(CodeActions):
             lint = await self.notebook_lint(state)
             if lint is None or not self._notebook_is_current(state, generation, epoch):
                 return  # a newer text or configuration is being linted; its result will be published
-            self._tell(lint.outcome, uri)
+            self.report_outcome(lint.outcome, uri)
             self._publish_cells(state, lint)
         except asyncio.CancelledError:
             raise
@@ -327,7 +327,8 @@ class NotebookSync(CodeActions):
     def _notebook_is_current(self, state: OpenNotebook, generation: int, epoch: int) -> bool:
         return self.notebooks.get(state.uri) is state and state.generation == generation and self._epoch == epoch
 
-    def _tell(self, outcome: Outcome, uri: str) -> None:
+    def report_outcome(self, outcome: Outcome, uri: str) -> None:
+        """Log what the diagnostics cannot say: a cut-short analysis, an internal error, a bad config."""
         if outcome.not_analysed is not None:
             self.log(types.MessageType.Warning, f"{uri} was not fully analysed: {outcome.not_analysed}")
         if outcome.internal_error is not None:
