@@ -11,7 +11,7 @@ from packaging.version import Version
 
 from keras_loss_lint.project import target
 from keras_loss_lint.project.target import clear_cache, notebook_pin, resolve_target
-from keras_loss_lint.keras.versions import CANDIDATES, InvalidKerasVersion, TargetVersions
+from keras_loss_lint.keras.versions import CANDIDATES, KNOWN_RELEASES, InvalidKerasVersion, TargetVersions
 
 
 @pytest.fixture(autouse=True)
@@ -357,6 +357,22 @@ def test_notebook_pin_forms(line: str, specifier: str) -> None:
 )
 def test_notebook_without_pin(code: str) -> None:
     assert notebook_pin(code) is None
+
+
+@pytest.mark.parametrize(
+    "line", ["!pip install -U keras", "%pip install --upgrade keras", "!pip install -qU 'Keras[jax]' numpy"]
+)
+def test_an_upgrade_without_a_version_means_the_newest_release(line: str, tmp_path: Path) -> None:
+    newest = max(KNOWN_RELEASES)
+    assert notebook_pin(f"import keras\n{line}\n") == (f">={newest}", f"notebook line 2 ({line})")
+    result = resolve_target(tmp_path / "nb.ipynb", notebook_source=f"{line}\n")
+    # The newest known release, and the stand-in for any later one.
+    assert result.versions == tuple(version for version in CANDIDATES if version >= newest)
+
+
+def test_an_upgrade_of_another_package_says_nothing_of_keras() -> None:
+    assert notebook_pin("!pip install -U numpy keras") is not None
+    assert notebook_pin("!pip install -U numpy && pip install keras") is None
 
 
 def test_notebook_tensorflow_description() -> None:
