@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import pytest
 
 from lsp_helpers import KLO201_SOURCE
 from raw_client import RawClient
@@ -111,3 +114,47 @@ def test_without_pygls_the_server_says_how_to_install_it() -> None:
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert result.stderr.strip() == "keras-loss-lint server needs pygls 2: pip install 'keras-loss-lint[lsp]'"
+
+
+def _descendants(pid: int) -> set[int]:
+    """The processes below `pid` (Linux: read from every process's stat)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
+def test_a_killed_server_leaves_no_process_behind(tmp_path: Path) -> None:
+    # An editor that crashes, or kills its server instead of shutting it down, must not leave the
+    # analysis worker waiting for ever.
+    client = RawClient(tmp_path)
+    try:
+        client.initialize()
+        uri = (tmp_path / "model.py").as_uri()
+        client.open(uri, KLO201_SOURCE)
+        assert [d["code"] for d in client.diagnostics(uri)] == ["KLO201"]
+        below = _descendants(client.process.pid)
+        assert below, "the server lints in a child process"
+    finally:
+        client.close()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(_alive(pid) for pid in below):
+        time.sleep(0.1)
+    assert not [pid for pid in below if _alive(pid)]

@@ -24,8 +24,10 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence, TypeVar
 
@@ -163,6 +165,7 @@ _open_texts: dict[str, str] = {}
 
 def _start_child() -> None:
     global _linter
+    _exit_with_the_server()
     # stdout is the server's protocol stream, inherited: anything printed there would corrupt it.
     sys.stdout = sys.stderr
     try:
@@ -170,6 +173,22 @@ def _start_child() -> None:
     except (OSError, ValueError):  # stderr is not a real file: stdout is at least not written to
         pass
     _linter = Linter()
+
+
+def _exit_with_the_server() -> None:
+    """End this child when the server ends, however it ends. A pool's worker waits for its next call
+    on a pipe whose writing end it holds itself, so a server killed by its editor (no shutdown, no
+    clean exit) would leave it waiting for ever; the parent's sentinel is ready once the parent is gone."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+    sentinel = parent.sentinel
+
+    def watch() -> None:
+        wait([sentinel])
+        os._exit(0)
+
+    threading.Thread(target=watch, name="keras-loss-lint-server-watch", daemon=True).start()
 
 
 def _child_linter() -> Linter:
