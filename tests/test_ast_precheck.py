@@ -245,3 +245,17 @@ def test_programs_whose_only_recorded_calls_pass_labels_lint_alike(program, styl
         render(program, style)
     )
     assert_same_as_without_precheck(source)
+
+
+def test_a_comment_full_of_hashes_after_a_dot_is_read_in_linear_time() -> None:
+    # A pattern that matched the dot, then blanks and comments, then the name backtracked
+    # exponentially on this line (the standard library's datetime.py has such lines); in a child
+    # process, so that a regression fails instead of hanging the suite.
+    import subprocess
+    import sys
+
+    source = "import keras\nx = 1.  # " + "#" * 40 + "\nmodel.fit(x)\n"
+    script = "import sys; from keras_loss_lint.core.ast_precheck import holds_candidate_call as h; " \
+        "print(h(sys.stdin.read()))"
+    run = subprocess.run([sys.executable, "-c", script], input=source, capture_output=True, text=True, timeout=60)
+    assert run.stdout.strip() == "True", run.stderr

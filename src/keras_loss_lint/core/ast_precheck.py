@@ -31,13 +31,12 @@ __all__ = ["holds_candidate_call", "parse_or_none"]
 _RECORDED = frozenset(RECORDED_METHODS)
 # Any `noqa` followed on its line by a KLO code, in any spelling the noqa readers accept.
 _KLO_NOQA = re.compile(r"noqa[^\n\r]*klo", re.IGNORECASE)
-# An attribute is written `<expr>.<name>` with only blanks, line continuations and (inside brackets)
-# comments and line breaks between the dot and the name: the dot of every recorded-method attribute
-# starts a match, so the tree is searched only along the lines of matches. (An identifier spelled
-# with compatibility characters, `ｃompile`, is a different name to LibCST, which compares raw text.)
-_ATTRIBUTE_WORD = re.compile(
-    r"\.(?:[ \t\f\r\n]|\\(?:\r\n?|\n)|#[^\r\n]*)*(?:" + "|".join(RECORDED_METHODS) + r")\b"
-)
+# The lines holding a recorded method's name as a word: a call `<expr>.<name>(...)` spans the line of
+# its name, so the tree is searched only along those lines. A plain word search is linear on any text;
+# a pattern that also matched the dot and the blanks and comments between it and the name was not
+# (comments full of `#` made it backtrack exponentially). (An identifier spelled with compatibility
+# characters, `ｃompile`, is a different name to LibCST, which compares raw text.)
+_ATTRIBUTE_WORD = re.compile(r"\b(?:" + "|".join(RECORDED_METHODS) + r")\b")
 _LINE_BREAK = re.compile(r"\r\n?|\n")
 
 
@@ -72,7 +71,7 @@ def parse_or_none(source: str) -> Optional[ast.Module]:
 
 
 def _lines_of_attribute_words(source: str) -> list[int]:
-    """The (1-based, sorted) lines where a `.compile`, `.fit`, ... attribute may start."""
+    """The (1-based, sorted) lines where the name of a `.compile`, `.fit`, ... attribute may be."""
     offsets = [match.start() for match in _ATTRIBUTE_WORD.finditer(source)]
     if not offsets:
         return []
@@ -88,7 +87,7 @@ def _lines_of_attribute_words(source: str) -> list[int]:
 
 
 def _holds_candidate(tree: ast.AST, lines: list[int]) -> bool:
-    """A depth-first search that enters only the nodes spanning one of `lines` (a call spans the dot
+    """A depth-first search that enters only the nodes spanning one of `lines` (a call spans the name
     of its attribute). A decorated definition starts at its first decorator, not where `ast` says;
     inside f-strings the positions of Python before 3.12 are not trusted: searched whole."""
     stack = [tree]
