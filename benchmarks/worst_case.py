@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import signal
 import subprocess
 import sys
@@ -132,6 +133,41 @@ def large_file(megabytes: float = 1.9) -> str:
     return "".join(parts) + KERAS_FOOTER
 
 
+def compiles_up_to(size: int) -> str:
+    """As many `compile()` calls as fit in `size` bytes: the costliest shape per byte that this
+    analysis records (each call is a finding, with its position and message)."""
+    head = _module("").split(KERAS_FOOTER)[0]
+    lines = [
+        "small = layers.Dense(1, name='s')(inp)",
+        "big = layers.Dense(1, name='b')(inp)",
+        "m = keras.Model(inp, [small, big])",
+    ]
+    used = len(head) + len(KERAS_FOOTER) + sum(len(line) + 1 for line in lines)
+    for i in range(size):
+        line = f"m.compile(loss={{'s': 'mse', 'b': 'mae'}}, loss_weights=[{i}, 1])"
+        if used + len(line) + 1 > size:
+            break
+        lines.append(line)
+        used += len(line) + 1
+    return _module("\n".join(lines) + "\n")
+
+
+def dense_literal(size: int) -> str:
+    """A list of one-digit numbers up to `size` bytes: the costliest source per byte for LibCST's
+    parse (two characters per token: about 20 ms and 2 MB per KB)."""
+    items = (size - len(_module("data = []\n"))) // 2 + 1
+    return _module("data = [" + ",".join(["1"] * items) + "]\n")
+
+
+def empty_cells(size: int) -> str:
+    """A notebook of empty code cells between the Keras import and the miswired compile, its module
+    (a line per cell) up to `size` bytes: each cell costs its preparation and nothing else."""
+    notebook = json.loads(large_notebook(cells=2))
+    count = size - len(KERAS_HEADER) - len(KERAS_FOOTER)
+    notebook["cells"][1:1] = [_cell([]) for _ in range(count)]
+    return json.dumps(notebook)
+
+
 def large_notebook(cells: int = 100_000) -> str:
     code = [_cell(["import keras\n", "from keras import layers\n", "inp = keras.Input(shape=(4,))\n"])]
     code += [_cell([f"value_{n} = {n}\n"]) for n in range(cells - 2)]
@@ -157,7 +193,19 @@ class Case:
     build: Callable[[], str]
 
 
+def _limit() -> int:
+    """The default size limit (the package is imported only to read it)."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from keras_loss_lint.project.settings import DEFAULT_MAX_FILE_SIZE
+
+    return DEFAULT_MAX_FILE_SIZE
+
+
+# Just under the default size limit: what the largest input that is still analysed costs.
+UNDER_LIMIT = _limit() - 64
+
 CASES = (
+    Case("baseline", "the README's miswired compile alone (start-up cost)", "baseline.py", lambda: _module("")),
     Case("self-sharing-join", "`x = [x, x]` x30 in a loop, then a branch join", "sharing_join.py", self_sharing_join),
     Case("self-sharing-outputs", "`x = [x, x]` x30 as a model's outputs", "sharing_outputs.py", self_sharing_outputs),
     Case("fstring-width", '`f"{i:>100000000}"` in a comprehension', "fstring.py", format_spec_width),
@@ -169,6 +217,14 @@ CASES = (
     Case("quarter-megabyte", "a 0.25 MB module of short model builders", "quarter.py", lambda: large_file(0.25)),
     Case("large-file", "a 1.9 MB module of short model builders", "large.py", large_file),
     Case("large-notebook", "a notebook of 100,000 code cells", "large.ipynb", large_notebook),
+    Case("compiles-at-limit", "`compile()` calls up to the size limit", "compiles_limit.py",
+         lambda: compiles_up_to(UNDER_LIMIT)),
+    Case("builders-at-limit", "short model builders up to the size limit", "builders_limit.py",
+         lambda: large_file(UNDER_LIMIT / 1_000_000)),
+    Case("dense-at-limit", "a literal list of one-digit numbers up to the size limit", "dense_limit.py",
+         lambda: dense_literal(UNDER_LIMIT)),
+    Case("cells-at-limit", "a notebook of empty code cells up to the size limit", "cells_limit.ipynb",
+         lambda: empty_cells(UNDER_LIMIT)),
 )
 
 
@@ -186,6 +242,15 @@ class Measured:
     def within_target(self) -> bool:
         # CPU time, not wall time: on a loaded machine the wall clock measures the other processes too.
         return self.exit_code is not None and self.cpu <= TARGET_SECONDS and self.peak_kib / MIB <= TARGET_MIB
+
+    def file_cost(self, baseline: Measured) -> tuple[float, float]:
+        """CPU seconds and MiB of this file beyond the baseline run (start-up, imports, one tiny file):
+        what one more file costs a run of many, or an editor's server."""
+        return max(0.0, self.cpu - baseline.cpu), max(0.0, (self.peak_kib - baseline.peak_kib) / MIB)
+
+    def file_within_target(self, baseline: Measured) -> bool:
+        cpu, mib = self.file_cost(baseline)
+        return self.exit_code is not None and cpu <= TARGET_SECONDS and mib <= TARGET_MIB
 
 
 def run_case(case: Case, directory: Path, timeout: float) -> Measured:
@@ -208,7 +273,7 @@ def run_case(case: Case, directory: Path, timeout: float) -> Measured:
     return Measured(case, len(text.encode("utf-8")), wall, cpu, usage.ru_maxrss, exit_code, outcome)
 
 
-def _wait(process: subprocess.Popen[bytes], timeout: float) -> tuple[int | None, os.struct_rusage]:
+def _wait(process: subprocess.Popen[bytes], timeout: float) -> tuple[int | None, resource.struct_rusage]:
     """The child's exit code (None if it was killed at `timeout`) and its own resource usage."""
     deadline = time.monotonic() + timeout
     while True:
@@ -249,17 +314,28 @@ def _short(line: str, width: int = 90) -> str:
 
 def table(results: list[Measured]) -> str:
     lines = [
-        "| Input | Size | Wall s | CPU s | Peak RSS MiB | Outcome | Within 2 s / 200 MB |",
-        "|---|---|---|---|---|---|---|",
+        "| Input | Size | Wall s | CPU s | Peak RSS MiB | File CPU s | File MiB | Outcome "
+        "| Within 2 s / 200 MB (run, file) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
+    baseline = _baseline(results)
     for measured in results:
         size = f"{measured.size / 1_000_000:.2f} MB" if measured.size >= 100_000 else f"{measured.size / 1000:.0f} KB"
         wall = f"{measured.wall:.2f}" + ("+" if measured.exit_code is None else "")
-        met = "yes" if measured.within_target else "**no**"
+        verdicts = (measured.within_target, measured.file_within_target(baseline))
+        met = ", ".join("yes" if within else "**no**" for within in verdicts)
         peak = f"{measured.peak_kib / MIB:.0f}"
-        cells = [measured.case.description, size, wall, f"{measured.cpu:.2f}", peak, measured.outcome, met]
-        lines.append("| " + " | ".join(cells) + " |")
+        file_cpu, file_mib = measured.file_cost(baseline)
+        cells = [measured.case.description, size, wall, f"{measured.cpu:.2f}", peak]
+        cells += [f"{file_cpu:.2f}", f"{file_mib:.0f}"]
+        lines.append("| " + " | ".join([*cells, measured.outcome, met]) + " |")
     return "\n".join(lines)
+
+
+def _baseline(results: list[Measured]) -> Measured:
+    """The baseline row, or a zero cost when it was not run (`--only`)."""
+    found = [measured for measured in results if measured.case.name == "baseline"]
+    return found[0] if found else Measured(CASES[0], 0, 0.0, 0.0, 0, 0, "")
 
 
 def section(results: list[Measured], timeout: float) -> str:
@@ -274,8 +350,10 @@ def section(results: list[Measured], timeout: float) -> str:
             "",
             "Each input is one file checked by `keras-loss-lint check --no-cache --output-format json` in a",
             "child process: wall time, the child's CPU time and peak resident set (`os.wait4`), interpreter",
-            "start-up included; the target is judged on CPU time and peak RSS. A child still running after",
-            f"{timeout:.0f} s is killed (its time then reads as a lower bound).",
+            "start-up included; the target is judged on CPU time and peak RSS, for the whole run and for the",
+            "file alone (the run minus the baseline row: what one more file costs a run of many, or the",
+            f"language server). A child still running after {timeout:.0f} s is killed (its time then reads as a",
+            "lower bound).",
             "",
             table(results),
             "",
@@ -286,14 +364,19 @@ def section(results: list[Measured], timeout: float) -> str:
 
 
 NOTES = (
-    "What bounds each input: the step budget and the per-file ceiling (2 s of CPU time, 150 MB of growth,",
-    "`project.settings.Limits`) stop the analysis, and the file is reported as not fully analysed (KLO902)",
-    "with what was found before; sizes of strings and lists are capped before they are built. The parse is",
-    "not interruptible: LibCST takes about 6 s and 670 MB per MB of source (measured in process, garbage",
-    "collector off: 0.25 MB 2.1 s / 191 MB peak, 0.5 MB 5.1 s / 355 MB, 1.9 MB 12.6 s / 1,276 MB), so the",
-    "large rows miss the target in the parse (and the pre-check's own parse), before the ceiling applies:",
-    "meeting it for every input under the size limit needs a limit near 100 KB. The notebook's time goes to",
-    "preparing its 100,000 cells (IPython syntax masking) before its 2.1 MB of code is refused as too large.",
+    "What bounds each input: the size limit (64 KB by default, `max-file-size`) turns a larger file away",
+    "before it is parsed, with one KLO902 (the CLI shows it as the file's error). LibCST's parse cannot be",
+    "interrupted and costs up to about 20 ms and 2 MB per KB of source (the literal list of one-digit",
+    "numbers), so the limit is what bounds it; the rows \"up to the size limit\" are the costliest shapes",
+    "just under it. Within the limit the step budget and the per-file ceiling (2 s of CPU time, 150 MB of",
+    "growth: `analysis-time-limit`, `analysis-memory-limit`) stop the analysis, and the file is reported as",
+    "not fully analysed (KLO902) with what was found before; sizes of strings and lists are capped before",
+    "they are built. The `compile()` calls up to the limit cost their 2,000 findings (rules, positions,",
+    "fixes, output), not their parse: in process, parse 0.36 s, analysis and rules 0.85 s, results 0.19 s.",
+    "A notebook's size is its code cells', each counted with its line of the module, so its cells are",
+    "bounded by the limit too; `parse_notebook(text, limits)` refuses a larger one before preparing a",
+    "cell (0.26 s for the 100,000 cells). The CLI's notebook row stays slow until its runner hands the",
+    "limits over and looks for broken cells only after a syntax error (then 0.6 s, 84 MB, measured).",
 )
 
 
@@ -327,7 +410,8 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     if args.write:
         write_section(text)
-    return 0 if all(measured.within_target for measured in results) else 1
+    baseline = _baseline(results)
+    return 0 if all(measured.file_within_target(baseline) for measured in results) else 1
 
 
 if __name__ == "__main__":

@@ -99,7 +99,74 @@ def test_every_fixture_with_findings_reaches_the_analysis() -> None:
     with_findings = [p for p in fixtures if without_precheck(p.read_text("utf-8"), str(p)).diagnostics]
     assert with_findings
     for path in with_findings:
-        assert holds_candidate_call(path.read_text("utf-8")), path
+        text = path.read_text("utf-8")
+        index = index_for(str(path))
+        assert holds_candidate_call(text) or (index is not None and index.calls_recording_code(text, str(path))), path
+
+
+# --------------------------------------------------- a call of a recorded method in another module
+
+HELPER_MODELS = """\
+import keras
+from keras import layers
+
+
+def build():
+    inputs = keras.Input(shape=(8,))
+    return keras.Model(inputs, [layers.Dense(1, name="severity")(inputs), layers.Dense(3, name="category")(inputs)])
+"""
+HELPER_MODULE = """\
+from models import build
+
+
+def compile_fixed(model):
+    model.compile(optimizer="adam", loss={"category": "mse", "severity": "mae"})
+    return model
+
+
+def fit_labelled(model, x, a, b):
+    model.fit(x, {"category": b, "severity": a})
+
+
+class Trainer:
+    def __init__(self, model):
+        self.model = model
+
+    def prepare(self):
+        return compile_fixed(self.model)
+
+
+def train_own():
+    model = build()
+    model.compile(loss={"category": "mse", "severity": "mae"})
+
+
+RUNNERS = {"fixed": compile_fixed}
+"""
+HELPER_CALLS = [
+    "from models import build\nfrom helpers import compile_fixed\n\ncompile_fixed(build())\n",
+    "import models\nimport helpers as h\n\nm = models.build()\nh.compile_fixed(m)\nh.fit_labelled(m, 1, 2, 3)\n",
+    "from models import build\nfrom helpers import Trainer\n\nTrainer(build()).prepare()\n",
+    "from models import build\nfrom helpers import RUNNERS\n\nRUNNERS['fixed'](build())\n",
+    "from models import build\nfrom helpers import *\n\n\ndef main():\n    compile_fixed(build())\n\n\nmain()\n",
+    "from helpers import train_own\n\ntrain_own()\n",  # helpers.py's own finding, silent here
+    "import keras\nfrom helpers import compile_fixed\n\ncompile_fixed(keras.Sequential())\n",
+]
+
+
+@pytest.mark.parametrize("source", HELPER_CALLS)
+def test_calls_of_another_modules_recorded_calls_lint_alike(tmp_path: Path, source: str) -> None:
+    """No `.compile(` in the file's own text: the pre-check lets it through all the same."""
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    (tmp_path / "models.py").write_text(HELPER_MODELS, encoding="utf-8")
+    (tmp_path / "helpers.py").write_text(HELPER_MODULE, encoding="utf-8")
+    path = tmp_path / "train.py"
+    path.write_text(source, encoding="utf-8")
+    assert not holds_candidate_call(source)
+    assert_same_as_without_precheck(source, str(path))
+    if "train_own" not in source and "Sequential" not in source:
+        assert lint_source(source, str(path)).diagnostics
+        assert needs_analysis(source, str(path), index_for(str(path)), syntactic=True)
 
 
 @pytest.mark.parametrize(

@@ -199,7 +199,7 @@ def test_too_many_modules_make_the_result_partial(tmp_path: Path) -> None:
     write(tmp_path, files)
     result = lint_source(train, str(tmp_path / "train.py"))
     assert result.partial is not None and "32" in result.partial
-    assert len(result.dependencies) == 32
+    assert len([path for path in result.dependencies if Path(path).is_file()]) == 32
 
 
 def test_an_import_cycle_terminates(tmp_path: Path) -> None:
@@ -258,9 +258,14 @@ def test_a_package_init_on_the_import_path_is_a_dependency(tmp_path: Path) -> No
 def test_a_file_the_pre_check_turns_away_lists_what_it_read(tmp_path: Path) -> None:
     write(tmp_path, {"pyproject.toml": "", "models.py": "def build():\n    return None\n", "train.py": TRAIN})
     result = lint_source(TRAIN, str(tmp_path / "train.py"))
-    assert result.diagnostics == () and result.dependencies == (str(tmp_path / "models.py"),)
-    # No call word: nothing another module says can make it a candidate.
-    assert lint_source("from models import build\n", str(tmp_path / "train.py")).dependencies == ()
+    # A package `models/` would be imported instead of models.py: its absence counts too.
+    absent_package = str(tmp_path / "models" / "__init__.py")
+    assert result.diagnostics == () and result.dependencies == (str(tmp_path / "models.py"), absent_package)
+    # No call word here: models.py may still come to compile in `build`, which this file names.
+    imported_only = lint_source("from models import build\n", str(tmp_path / "train.py"))
+    assert imported_only.dependencies == result.dependencies
+    # Importing no project module at all: nothing another file says can make it a candidate.
+    assert lint_source("import os\nos.compile = 1\n", str(tmp_path / "train.py")).dependencies == ()
 
 
 DICT_OUTPUTS = """\
@@ -298,3 +303,125 @@ def test_every_project_fixture_has_a_root() -> None:
     for path in PROJECT_FILES:
         index = index_for(str(path))
         assert index is not None and Path(index.root).parent == PROJECTS, path
+
+
+# ---------------------------------------------------------------- a helper of another module compiles
+
+HELPERS = """\
+def compile_fixed(model):
+    model.compile(optimizer="adam", loss={"category": "mse", "severity": "mae"})
+    return model
+"""
+# Neither `keras` nor a `.compile(` here: the call is in helpers.py, the model comes from models.py.
+CALLS_HELPER = "from models import build\nfrom helpers import compile_fixed\n\ncompile_fixed(build())\n"
+
+
+def test_a_helper_compiling_the_callers_model_is_reported_at_the_callers_call(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path, {"pyproject.toml": "", "models.py": MODELS, "helpers.py": HELPERS, "train.py": CALLS_HELPER})
+    train = str(tmp_path / "train.py")
+    found = lint_source(CALLS_HELPER, train).diagnostics
+    assert [(d.line, d.column, d.code) for d in found] == [(4, 0, "KLO201")]
+    assert found[0].fix is None  # the dict to rewrite is helpers.py's text
+    assert found[0].message.endswith(
+        "(`compile()` in helpers.py:2 of `compile_fixed`, called here; outputs of `build` in models.py:7)"
+    )
+    # helpers.py alone cannot know the model it is handed; models.py compiles nothing.
+    assert lint_source(HELPERS, str(tmp_path / "helpers.py")).diagnostics == ()
+    assert cli_findings(capsys, tmp_path) == {("train.py", 4, "KLO201")}
+    # Without the project's modules nothing is known.
+    assert lint_source(CALLS_HELPER, train, project=False).diagnostics == ()
+
+
+def test_the_recorded_call_says_where_it_really_is(tmp_path: Path) -> None:
+    import libcst as cst
+
+    from keras_loss_lint.analysis import extract_facts
+
+    write(tmp_path, {"pyproject.toml": "", "models.py": MODELS, "helpers.py": HELPERS, "train.py": CALLS_HELPER})
+    module = cst.parse_module(CALLS_HELPER)
+    train = str(tmp_path / "train.py")
+    facts = extract_facts(module, CALLS_HELPER, path=train, locator=index_for(train))
+    (call,) = facts.calls
+    anchor = module.body[-1].body[0].value  # `compile_fixed(build())`
+    assert call.node is anchor and all(argument.node is anchor for argument in call.arguments.values())
+    assert call.site is not None and call.site.display == "helpers.py" and call.site.function == "compile_fixed"
+    assert call.site.module.code_for_node(call.site.node).startswith("model.compile(")
+
+
+@pytest.mark.parametrize("helpers, train", [
+    # Built inside the helper: helpers.py's own lint reports it (it runs its functions alone).
+    (
+        "from models import build\n\n\ndef train():\n    model = build()\n"
+        "    model.compile(loss={'category': 'mse', 'severity': 'mae'})\n",
+        "import helpers\n\nhelpers.train()\n",
+    ),
+    # A model of the helper module's top level: its own lint knows it too.
+    (
+        "from models import build\n\nMODEL = build()\n\n\ndef compile_it():\n"
+        "    MODEL.compile(loss={'category': 'mse', 'severity': 'mae'})\n",
+        "import helpers\n\nhelpers.compile_it()\n",
+    ),
+])
+def test_a_finding_the_other_module_reports_itself_is_not_reported_twice(
+    tmp_path: Path, helpers: str, train: str
+) -> None:
+    write(tmp_path, {"pyproject.toml": "", "models.py": MODELS, "helpers.py": helpers, "train.py": train})
+    assert lint_source(train, str(tmp_path / "train.py")).diagnostics == ()
+    assert [d.code for d in lint_source(helpers, str(tmp_path / "helpers.py")).diagnostics] == ["KLO201"]
+
+
+def test_a_helper_reached_through_a_package_and_a_method(tmp_path: Path) -> None:
+    trainer = (
+        "class Trainer:\n    def __init__(self, model):\n        self.model = model\n\n"
+        "    def prepare(self):\n        self.model.compile(loss={'category': 'mse', 'severity': 'mae'})\n"
+    )
+    files = {
+        "pyproject.toml": "", "models.py": MODELS, "tools/__init__.py": "from .trainer import Trainer\n",
+        "tools/trainer.py": trainer,
+        "train.py": "from models import build\nfrom tools import Trainer\n\n"
+        "model = build()\nTrainer(model).prepare()\n",
+    }
+    write(tmp_path, files)
+    train = files["train.py"]
+    assert [(d.line, d.code) for d in lint_source(train, str(tmp_path / "train.py")).diagnostics] == [(5, "KLO201")]
+
+
+# ----------------------------------------------------------------------- imports of missing modules
+
+
+def test_an_import_of_a_missing_module_depends_on_where_it_would_be(tmp_path: Path) -> None:
+    write(tmp_path, {"pyproject.toml": "", "scripts/train.py": "import keras\n" + TRAIN, "src/models.py": MODELS})
+    train = tmp_path / "scripts" / "train.py"
+    result = lint_source(train.read_text(encoding="utf-8"), str(train))
+    assert [d.code for d in result.diagnostics] == ["KLO201"]  # src/models.py, found behind the others
+    # The script's directory and the root come first on the search path: a models.py or a models
+    # package there would be imported instead.
+    for shadowing in ("scripts/models.py", "scripts/models/__init__.py", "models.py", "models/__init__.py"):
+        assert str(tmp_path / shadowing) in result.dependencies, shadowing
+    assert str(tmp_path / "src" / "models.py") in result.dependencies
+    # Nothing is looked for on behalf of a standard-library import.
+    assert not any("/os" in path for path in result.dependencies)
+
+
+def test_a_module_created_later_is_read_by_the_same_index(tmp_path: Path) -> None:
+    """A memoised module whose import found nothing is not reused once the file exists."""
+    helpers = "from models import build\n\n\ndef make():\n    return build()\n"
+    train = "import keras\nfrom helpers import make\n\nmake().compile(loss={'severity': 'mse', 'category': 'mae'})\n"
+    write(tmp_path, {"pyproject.toml": "", "helpers.py": helpers, "train.py": train})
+    index = ProjectIndex(str(tmp_path))
+    result = lint_source(train, str(tmp_path / "train.py"), project=index)
+    assert result.diagnostics == () and str(tmp_path / "models.py") in result.dependencies
+    write(tmp_path, {"models.py": MODELS})
+    assert [d.code for d in lint_source(train, str(tmp_path / "train.py"), project=index).diagnostics] == ["KLO201"]
+
+
+def test_creating_a_missing_module_invalidates_the_cached_importer(tmp_path: Path) -> None:
+    write(tmp_path, {"pyproject.toml": "", "train.py": "import keras\n" + TRAIN})
+    assert "train.py:" not in run_cli(tmp_path)  # `build` is unknown: no models.py yet
+    assert "train.py:" not in run_cli(tmp_path)  # a cache hit
+    write(tmp_path, {"models.py": MODELS})
+    assert "train.py:5:" in run_cli(tmp_path)
+    (tmp_path / "models.py").unlink()  # present then, absent now: a change as well
+    assert "train.py:" not in run_cli(tmp_path)

@@ -109,3 +109,50 @@ def test_whole_literal_rewrites_never_drop_comments() -> None:
     assert not report.changed
     assert [d.code for d in report.remaining.diagnostics] == ["KLO201"]
     assert report.remaining.diagnostics[0].fix is None
+
+
+# Outputs named ("zeta", "alpha"): a complete dict keyed by them is applied in sorted key order on the
+# releases with that bug, so renaming a misspelt key completes a dict that still trains the wrong heads.
+_UNSORTED_HEADS = textwrap.dedent(
+    """\
+    import keras
+    inp = keras.Input(shape=(4,))
+    model = keras.Model(inp, [keras.layers.Dense(1, name="zeta")(inp), keras.layers.Dense(1, name="alpha")(inp)])
+    model.compile(loss={"zeta": "mse", "alpah": "mae"})
+    model.fit(inp, {"zeta": inp, "alpah": inp})
+    """
+)
+
+
+def _with_target(specifier: str) -> Settings:
+    from keras_loss_lint.keras.versions import TargetVersions
+
+    return Settings(target=TargetVersions.from_specifier(specifier, "test"))
+
+
+@pytest.mark.parametrize("code", ["KLO101", "KLO109"])
+def test_a_rename_is_withheld_where_the_renamed_dict_is_still_mis_mapped(code: str) -> None:
+    """On 3.5.0-3.6.0 the renamed dict would be applied in sorted key order: no fix is offered."""
+    report = fix_source(_UNSORTED_HEADS, None, _with_target("==3.5.0"), unsafe=True)
+    assert not report.changed
+    assert code in [d.code for d in report.remaining.diagnostics]
+
+
+def test_a_rename_is_offered_where_the_renamed_dict_comes_out_right() -> None:
+    fixed = fix_source(_UNSORTED_HEADS, None, _with_target(">=3.7"), unsafe=True).source
+    assert 'loss={"zeta": "mse", "alpha": "mae"}' in fixed
+    assert 'fit(inp, {"zeta": inp, "alpha": inp})' in fixed
+
+
+def test_an_input_rename_is_withheld_where_the_inputs_are_fed_in_sorted_order() -> None:
+    source = textwrap.dedent(
+        """\
+        import keras
+        b = keras.Input(shape=(4,), name="b")
+        a = keras.Input(shape=(4,), name="a")
+        model = keras.Model([b, a], keras.layers.Dense(1, name="out")(keras.layers.concatenate([b, a])))
+        model.predict({"b": 1, "aa": 2})
+        """
+    )
+    assert not fix_source(source, None, _with_target("==3.5.0"), unsafe=True).changed
+    assert '{"b": 1, "a": 2}' in fix_source(source, None, _with_target(">=3.7"), unsafe=True).source

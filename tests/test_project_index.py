@@ -134,3 +134,90 @@ def test_reaches_keras_through_imports(project: Path) -> None:
     script = project / "scripts" / "train.py"
     assert index.reaches_keras(script.read_text(), str(script))  # trainer/__init__ -> .heads -> keras
     assert not index.reaches_keras("import nets\nfrom lib import nets\n", str(script))
+
+
+def test_find_lists_the_files_that_would_be_imported_instead(project: Path) -> None:
+    index = ProjectIndex(str(project))
+    search = index.search_path(str(project / "scripts" / "train.py"))
+    absent: list[str] = []
+    found = index.find("trainer.heads", search, absent)
+    assert found is not None and found.file == str(project / "src" / "trainer" / "heads.py")
+    # scripts/ and the root come before src/; inside the package, a `heads/` package would win.
+    assert absent == [
+        str(project / "scripts" / "trainer" / "__init__.py"), str(project / "scripts" / "trainer.py"),
+        str(project / "trainer" / "__init__.py"), str(project / "trainer.py"),
+        str(project / "src" / "trainer" / "heads" / "__init__.py"),
+    ]
+    absent.clear()
+    assert index.find("missing", search, absent) is None
+    assert str(project / "missing.py") in absent and str(project / "src" / "missing" / "__init__.py") in absent
+    absent.clear()
+    assert index.find("os", search, absent) is None and absent == []  # not on behalf of the standard library
+
+
+def test_the_pre_check_lists_the_missing_modules_it_looked_for(project: Path) -> None:
+    index = ProjectIndex(str(project))
+    source = "from helpers import build\nmodel = build()\nmodel.compile(loss={})\n"
+    consulted = index.consulted(source, str(project / "scripts" / "train.py"))
+    assert str(project / "scripts" / "helpers.py") in consulted and str(project / "helpers.py") in consulted
+
+
+HELPER = "def compile_fixed(model):\n    model.compile(loss={'a': 'mse'})\n"
+
+
+@pytest.mark.parametrize("files, source", [
+    ({"helpers.py": HELPER}, "from helpers import compile_fixed\ncompile_fixed(m)\n"),
+    ({"helpers.py": HELPER}, "from helpers import compile_fixed as cf\ncf(m)\n"),
+    ({"helpers.py": HELPER}, "import helpers as h\nh.compile_fixed(m)\n"),
+    ({"helpers.py": HELPER}, "from helpers import *\ncompile_fixed(m)\n"),
+    # Re-exported by a package, and a helper of a helper in another module.
+    ({"tools/__init__.py": "from .core import run\n", "tools/core.py": "from helpers import compile_fixed\n\n"
+      "def run(model):\n    return compile_fixed(model)\n", "helpers.py": HELPER}, "from tools import run\nrun(m)\n"),
+    # A class whose method fits, reached through a factory function and a registry dict.
+    ({"trainers.py": "class T:\n    def go(self):\n        self.model.fit(x, y)\n\n\ndef make(m):\n    return T()\n\n\n"
+      "REGISTRY = {'t': make}\n"}, "import trainers\ntrainers.REGISTRY['t'](m).go()\n"),
+    # An import cycle: a.f calls b.g, which compiles.
+    ({"a.py": "import b\n\ndef f(m):\n    b.g(m)\n", "b.py": "import a\n\ndef g(m):\n    m.compile(loss=1)\n"},
+     "from a import f\nf(m)\n"),
+])
+def test_names_of_code_holding_a_recorded_call_pass_the_pre_check(
+    tmp_path: Path, files: dict[str, str], source: str
+) -> None:
+    write(tmp_path, {"pyproject.toml": "", **files})
+    index = ProjectIndex(str(tmp_path))
+    assert index.calls_recording_code(source, str(tmp_path / "train.py"))
+
+
+@pytest.mark.parametrize("files, source", [
+    ({}, "import os\nimport pandas as pd\nos.getcwd()\n"),  # no project module at all
+    ({"helpers.py": HELPER + "\n\ndef other():\n    return 1\n"}, "from helpers import other\nother()\n"),
+    ({"helpers.py": HELPER}, "import helpers\n"),  # imported, but nothing of it named
+    ({"helpers.py": "import re\n\n\ndef clean(text):\n    return re.compile('a').sub('b', text)\n"},
+     "from helpers import clean\n"),
+    # Code that runs when the module is imported is that module's own finding.
+    ({"helpers.py": "import keras\nkeras.Model().compile(loss={'a': 1})\nVALUE = 1\n"}, "from helpers import VALUE\n"),
+    # Keras's own packages are read as the Keras API, never as project code.
+    ({"keras/__init__.py": HELPER}, "from keras import compile_fixed\n"),
+])
+def test_other_imports_do_not_pass_the_pre_check(tmp_path: Path, files: dict[str, str], source: str) -> None:
+    write(tmp_path, {"pyproject.toml": "", **files})
+    index = ProjectIndex(str(tmp_path))
+    assert not index.calls_recording_code(source, str(tmp_path / "train.py"))
+
+
+def test_the_pre_check_follows_as_many_modules_as_the_analysis(tmp_path: Path) -> None:
+    chain = {f"m{number}.py": f"import m{number + 1}\n" for number in range(40)}
+    chain["m20.py"] = "import m21\n\ndef run(model):\n    model.fit(x, y)\n"
+    chain["m0.py"] = "import m1\nfrom m20 import run\n"
+    write(tmp_path, {"pyproject.toml": "", **chain})
+    index = ProjectIndex(str(tmp_path))
+    source = "from m0 import run\nrun(m)\n"
+    assert index.calls_recording_code(source, str(tmp_path / "train.py"))
+    assert not index.calls_recording_code(source, str(tmp_path / "train.py"), limit=8)
+
+
+def test_the_packages_read_as_keras_are_the_analysis_s() -> None:
+    from keras_loss_lint.analysis.keras_api import UNDERSTOOD_PACKAGES
+    from keras_loss_lint.project.index import ANALYSED_AS_KERAS
+
+    assert ANALYSED_AS_KERAS == UNDERSTOOD_PACKAGES

@@ -329,3 +329,36 @@ def test_the_cache_watches_every_project_file_the_target_reads():
         assert cache.is_project_file(name), name
     assert cache.is_project_file("requirements-dev.txt") and cache.is_project_file("pylock.dev.toml")
     assert not cache.is_project_file("model.py")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Dependencies that do not exist yet
+
+
+MODELS = (
+    "import keras\nfrom keras import layers\n\n\ndef build():\n    inputs = keras.Input(shape=(8,))\n"
+    "    return keras.Model(inputs, [layers.Dense(1, name='b')(inputs), layers.Dense(1, name='a')(inputs)])\n"
+)
+IMPORTS_MODELS = "import keras\nfrom models import build\n\nbuild().compile(loss={'b': 'mse', 'a': 'mae'})\n"
+
+
+def test_an_absent_dependency_is_a_change_once_present_and_back(tmp_path):
+    entries = cache.Cache(tmp_path / "c.json", tmp_path, "p", {})
+    missing = str(tmp_path / "models.py")
+    entries.put("train.py", "h", "s", [], None, [missing])
+    assert entries.get("train.py", "h", "s") is not None  # still absent: a hit
+    (tmp_path / "models.py").write_text("x = 1\n", encoding="utf-8")
+    assert entries.get("train.py", "h", "s") is None  # absent then, present now
+    entries.put("train.py", "h", "s", [], None, [missing])
+    (tmp_path / "models.py").unlink()
+    assert entries.get("train.py", "h", "s") is None  # present then, absent now
+
+
+def test_creating_the_module_an_import_looked_for_invalidates_the_importer(cli, tmp_path, linted):
+    write(tmp_path, {"pyproject.toml": "", "train.py": IMPORTS_MODELS})
+    assert cli("check").code == 0  # `build` is unknown while there is no models.py
+    linted.clear()
+    assert cli("check").code == 0 and linted == []  # a hit
+    write(tmp_path, {"models.py": MODELS})
+    assert cli("check").code == 1
+    assert "train.py" in linted

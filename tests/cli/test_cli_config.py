@@ -259,3 +259,114 @@ def test_load_config_file_reports_the_file_it_was_given(tmp_path):
 def test_pattern_semantics(tmp_path, glob, relative, expected):
     anchor = tmp_path / "we[i]rd*dir"
     assert Pattern(glob, anchor).matches(anchor / relative) is expected
+
+
+# ---------------------------------------------------------------------------------------------------
+# The size limit and the analysis ceiling: keys, flags, flake8's options
+
+
+BIG_SOURCE = SOURCE + "#" * 2000 + "\n"  # above a 2KB limit
+TOO_LARGE = "big.py: error: cannot analyse: too large to analyse "
+TOO_LARGE += f"({len(BIG_SOURCE):,} bytes; max-file-size is 2,048 bytes)"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('max-file-size = "big"\n', IN_TABLE.format("max-file-size")
+         + 'expected a size such as "256KB" or "1MB" (a number alone is KB), got \'big\''),
+        ("max-file-size = 0\n", IN_TABLE.format("max-file-size") + "expected a size from 1B to 15.3 MB, got 0"),
+        ('max-file-size = "1GB"\n', IN_TABLE.format("max-file-size")
+         + 'expected a size such as "256KB" or "1MB" (a number alone is KB), got \'1GB\''),
+        ('max-file-size = "100MB"\n', IN_TABLE.format("max-file-size")
+         + "expected a size from 1B to 15.3 MB, got '100MB'"),
+        ("max-file-size = true\n", IN_TABLE.format("max-file-size")
+         + 'expected a size such as "256KB" or "1MB" (a number alone is KB), got a boolean'),
+        ("analysis-time-limit = 0\n", IN_TABLE.format("analysis-time-limit")
+         + "expected a positive number of seconds (e.g. 2 or 0.5), got 0"),
+        ('analysis-time-limit = "2"\n', IN_TABLE.format("analysis-time-limit")
+         + "expected a positive number of seconds (e.g. 2 or 0.5), got '2'"),
+        ("analysis-time-limit = inf\n", IN_TABLE.format("analysis-time-limit")
+         + "expected a positive number of seconds (e.g. 2 or 0.5), got inf"),
+        ("analysis-memory-limit = -5\n", IN_TABLE.format("analysis-memory-limit")
+         + "expected a positive number of MB (e.g. 150), got -5"),
+        ("analysis-memory-limit = [150]\n", IN_TABLE.format("analysis-memory-limit")
+         + "expected a positive number of MB (e.g. 150), got a list"),
+    ],
+)
+def test_bad_limits_are_one_clear_line_and_exit_2(cli, tmp_path, body, message):
+    write(tmp_path, {**pyproject(body), "a.py": SOURCE})
+    run = cli("check")
+    assert (run.code, run.out) == (2, "")
+    assert run.err == f"keras-loss-lint: error: {message}\n", run.err
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "message"),
+    [
+        ("--max-file-size", "lots", 'expected a size such as "256KB" or "1MB" (a number alone is KB), got \'lots\''),
+        ("--max-file-size", "9" * 5000, "expected a size from 1B to 15.3 MB, got '" + "9" * 36 + "..."),
+        ("--analysis-time-limit", "soon", "expected a positive number of seconds (e.g. 2 or 0.5), got 'soon'"),
+        ("--analysis-memory-limit", "nan", "expected a positive number of MB (e.g. 150), got 'nan'"),
+    ],
+)
+def test_bad_limit_flags_are_usage_errors(cli, tmp_path, flag, value, message):
+    write(tmp_path, {"a.py": SOURCE})
+    run = cli("check", f"{flag}={value}")
+    assert (run.code, run.out) == (2, "")
+    assert run.err == f"keras-loss-lint: error: invalid value for {flag}: {message}\n", run.err
+
+
+@pytest.fixture
+def never_parsed(monkeypatch):
+    from keras_loss_lint.core import lint
+
+    def parse(*args, **kwargs):
+        raise AssertionError("a file above the size limit was parsed")
+
+    monkeypatch.setattr(lint.cst, "parse_module", parse)
+
+
+def test_max_file_size_from_the_file_refuses_a_larger_file_unparsed(cli, tmp_path, never_parsed):
+    write(tmp_path, {**pyproject('max-file-size = "2KB"\n'), "big.py": BIG_SOURCE})
+    run = cli("check", "--no-cache", "big.py")
+    assert (run.code, run.err) == (2, TOO_LARGE + "\n"), run.err
+
+
+def test_an_integer_max_file_size_is_kb_and_the_flag_overrides_the_file(cli, fake_rule, tmp_path):
+    write(tmp_path, {**pyproject("max-file-size = 2\n"), "big.py": BIG_SOURCE, "small.py": SOURCE})
+    run = cli("check", "--no-cache", "--output-format", "json")
+    assert [Path(entry["filename"]).name for entry in run.json()] == ["small.py"]
+    assert TOO_LARGE in run.err
+    raised = cli("check", "--no-cache", "--output-format", "json", "--max-file-size", "3kb")
+    assert sorted(Path(entry["filename"]).name for entry in raised.json()) == ["big.py", "small.py"]
+    lowered = cli("check", "--no-cache", "--max-file-size", "10B", "small.py")
+    expected = f"small.py: error: cannot analyse: too large to analyse ({len(SOURCE)} bytes; max-file-size is 10 bytes)"
+    assert expected in lowered.err, lowered.err
+
+
+def test_the_limits_reach_every_face_through_the_resolved_settings(tmp_path):
+    write(tmp_path, pyproject('max-file-size = "1.5MB"\nanalysis-time-limit = 0.5\nanalysis-memory-limit = 80\n'))
+    options = load_config_file(tmp_path / "pyproject.toml", "pyproject.toml")
+    config = combine(tmp_path / "pyproject.toml", tmp_path, [options])
+    limits = config.settings_for(tmp_path / "a.py").limits
+    assert (limits.max_file_size, limits.seconds, limits.memory_mb) == (1_572_864, 0.5, 80.0)
+    flags = Options(analysis_time_limit=3.0)
+    later = combine(tmp_path / "pyproject.toml", tmp_path, [options, flags]).settings_for(None).limits
+    assert (later.max_file_size, later.seconds, later.memory_mb) == (1_572_864, 3.0, 80.0)
+    default = combine(None, tmp_path, []).settings_for(None).limits
+    assert (default.max_file_size, default.seconds, default.memory_mb) == (64 * 1024, 1.5, 150.0)
+
+
+def test_the_flake8_section_sets_the_limits_for_every_face(cli, tmp_path):
+    write(tmp_path, {"setup.cfg": "[flake8]\nkeras-max-file-size = 2\nkeras-analysis-time-limit = 1.5\n",
+                     "big.py": BIG_SOURCE})
+    run = cli("check", "--no-cache", "big.py")
+    assert TOO_LARGE in run.err, run.err
+    write(tmp_path, {"setup.cfg": "[flake8]\nkeras_analysis_memory_limit = none\n"})
+    bad = cli("check", "--no-cache", "big.py")
+    assert bad.code == 2
+    assert bad.err == (
+        "keras-loss-lint: error: setup.cfg: 'keras-analysis-memory-limit' in [flake8]: "
+        "expected a positive number of MB (e.g. 150), got 'none'\n"
+    ), bad.err

@@ -11,7 +11,16 @@ import pytest
 
 import keras_loss_lint.core.lint as core
 from keras_loss_lint.faces.cli.fixer import fix_cells
-from keras_loss_lint.core.diagnostics import Applicability, Diagnostic, Edit, Fix, LintResult, Position, Span
+from keras_loss_lint.core.diagnostics import (
+    Applicability,
+    Diagnostic,
+    Edit,
+    Fix,
+    LintResult,
+    Position,
+    Span,
+    SyntaxProblem,
+)
 from keras_loss_lint.faces.notebook import parse_notebook
 from keras_loss_lint.project.settings import Settings
 from cli_helpers import notebook
@@ -115,7 +124,7 @@ def test_blank_broken_cells_are_never_edited(monkeypatch):
     # The module does not parse (cell 2): fixing goes on with cell 2 blanked, and leaves it alone.
     def lint(source, path=None, settings=None):
         if "b = (" in source:
-            return LintResult(error="syntax error at 2:5: bad")
+            return LintResult(error="syntax error at 2:5: bad", syntax_error=SyntaxProblem(Position(2, 5), "bad"))
         return LintResult(tuple(occurrences("OLD", "NEW")(source)))
 
     monkeypatch.setattr(core, "lint_source", lint)

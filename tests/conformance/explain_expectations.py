@@ -29,7 +29,8 @@ _DICT_INPUT_CASES = (
     InputCase("klo110_dict_inputs_extra_key_safe", InputScenario(_AB, ArgSpec.dict_of("b", "c", "a")),
               "control: dict inputs take their arrays by key, an extra key is left alone"),
 )
-EXPLAIN_INPUT_CASES: tuple[InputCase, ...] = INPUT_CASES + tuple(
+# `explain` takes the method a call runs (`fit`, `predict`, ...): a validation `x` is not one of them.
+EXPLAIN_INPUT_CASES: tuple[InputCase, ...] = tuple(c for c in INPUT_CASES if c.scenario.method in METHODS) + tuple(
     replace(case, scenario=replace(case.scenario, method=method)) for case in _DICT_INPUT_CASES for method in METHODS
 )
 

@@ -4,7 +4,8 @@ KLO207).
 Input names are chosen so that written order and sorted order differ (`[b, a]`) unless a case is a
 control (`*_safe`). Every input has the same shape, so an array fed to the wrong input is seen rather
 than refused; every case runs with every method that takes an `x` (`METHODS`), since `predict` and
-the `*_on_batch` methods reach the model through other code paths than `fit`.
+the `*_on_batch` methods reach the model through other code paths than `fit`, and as the validation
+`x` of a `fit()` that trains on a correct `x` first (`VALIDATION`).
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import get_args
 
-from keras_loss_lint.keras.scenario import ArgSpec, InputScenario, InputsSpec, XMethod
+from keras_loss_lint.keras.scenario import VALIDATION, ArgSpec, FedBy, InputScenario, InputsSpec, XMethod
 
 from .scenarios import rule_of
 
 METHODS: tuple[XMethod, ...] = get_args(XMethod)
+FED_BY: tuple[FedBy, ...] = (*METHODS, VALIDATION)  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,11 @@ S = ArgSpec.single()
 
 def ins(*names: str, kind: str = "list") -> InputsSpec:
     return InputsSpec(kind, tuple(names))  # type: ignore[arg-type]
+
+
+def dict_ins(keys: tuple[str, ...], names: tuple[str, ...]) -> InputsSpec:
+    """Dict inputs `{key: keras.Input(name=name)}`, in written order."""
+    return InputsSpec("dict", names, keys=keys)
 
 
 BA = ins("b", "a")
@@ -70,8 +77,17 @@ BASE: tuple[InputCase, ...] = (
               "one input, a dict x keyed by another name"),
     InputCase("klo110_single_input_right_key_safe", InputScenario(ins("a", kind="single"), D("a")),
               "control: one input, a dict x keyed by its name"),
+    # Dict inputs: the dict's keys, not the inputs' names, are what `x` is matched by.
+    InputCase("klo110_dict_inputs_safe", InputScenario(dict_ins(("b", "a"), ("b", "a")), D("b", "a")),
+              "control: dict inputs {b, a}, a dict x with the same keys"),
+    InputCase("klo110_dict_inputs_keyed_by_names", InputScenario(dict_ins(("kb", "ka"), ("b", "a")), D("b", "a")),
+              "dict inputs {kb: Input(name=b), ka: Input(name=a)}, a dict x keyed by the inputs' names"),
+    InputCase("klo110_dict_inputs_wrong_key", InputScenario(dict_ins(("b", "a"), ("b", "a")), D("b", "c")),
+              "dict inputs {b, a}, a dict x with a key naming no input"),
+    InputCase("klo110_dict_inputs_extra_key", InputScenario(dict_ins(("b", "a"), ("b", "a")), D("b", "a", "c")),
+              "dict inputs {b, a}, a dict x with an extra key"),
 )
 
 INPUT_CASES: tuple[InputCase, ...] = tuple(
-    replace(case, scenario=replace(case.scenario, method=method)) for case in BASE for method in METHODS
+    replace(case, scenario=replace(case.scenario, method=method)) for case in BASE for method in FED_BY
 )

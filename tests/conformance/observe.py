@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from . import envs
-from .scenarios import CASES, Case
+from .scenarios import CASES, STRUCTURE_CASES, Case
 from .wire import scenario_to_json
 
 RUNNER = Path(__file__).with_name("runner.py")
@@ -34,7 +34,22 @@ def results_path(release: envs.Release) -> Path:
 
 
 def request_for(cases: Sequence[Case]) -> Json:
-    return {"scenarios": [scenario_to_json(c.name, c.scenario) for c in cases]}
+    return {"scenarios": [_scenario_json(c) for c in cases]}
+
+
+def _scenario_json(case: Case) -> Json:
+    """`wire.scenario_to_json`, plus what it does not carry yet: a `sample_weight` and the nesting of
+    nested outputs (tuples travel as JSON lists, which the runner reads back)."""
+    encoded = scenario_to_json(case.name, case.scenario)
+    if case.scenario.sample_weight is not None:
+        weights = case.scenario.sample_weight
+        encoded["sample_weight"] = {
+            "kind": weights.kind, "keys": list(weights.keys), "length": weights.length,
+            "none_at": sorted(weights.none_at),
+        }
+    if case.scenario.outputs.nesting is not None:
+        encoded["outputs"]["structure"] = case.scenario.outputs.nesting
+    return encoded
 
 
 def fingerprint(release: envs.Release, cases: Sequence[Case] = CASES) -> str:
@@ -108,3 +123,20 @@ def load_report(path: Path, expected_fingerprint: str) -> Json | None:
     except (OSError, ValueError):
         return None
     return report if report.get("fingerprint") == expected_fingerprint else None
+
+
+def structures_path(release: envs.Release) -> Path:
+    return envs.cache_root() / "results" / f"{release.name}.structures.json"
+
+
+def observe_structures(release: envs.Release) -> Json:
+    """`STRUCTURE_CASES` in one runner process, saved beside the catalogue's results (reused while
+    runner, cases and pins are unchanged)."""
+    path = structures_path(release)
+    saved = load_report(path, fingerprint(release, STRUCTURE_CASES))
+    if saved is not None:
+        return saved
+    report = run_runner(release, STRUCTURE_CASES)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=1, sort_keys=True))
+    return report

@@ -17,6 +17,10 @@ How an entry is recognised on the output it reaches:
   paired with the wrong output is seen rather than crashing.
 * Loss weight entry j is `10 ** (j + 1)`. To read the weight Keras applies to output i, the recorders
   return 1 for output i and 0 elsewhere, and the total loss of one evaluation is that weight.
+* `sample_weight` entry j is a constant per-sample weight `3 ** (j + 1)`, so a total of one evaluation
+  factors uniquely into the loss weight and the sample weight that reached the output.
+* Nested outputs (`kind` "nested") carry their `structure`: lists, tuples and dicts whose leaves are
+  indexes into `names`, which are in Keras's flattened order (lists in order, dicts by sorted key).
 
 Matching is lazy in Keras 3 (`compile()` accepts everything but container types), so every scenario is
 compiled and then evaluated on one batch; `run_eagerly=True` keeps the recorders' Python side effects
@@ -154,6 +158,8 @@ def default_y_spec(outputs: Json) -> Json:
     count = len(outputs["names"])
     if outputs["kind"] == "dict":
         return {"kind": "dict", "keys": list(outputs["keys"])}
+    if outputs["kind"] == "nested":
+        return {"kind": "nested", "structure": outputs["structure"], "length": count}
     if outputs["kind"] == "single" or count == 1:
         return {"kind": "single"}
     return {"kind": outputs["kind"], "length": count}
@@ -162,6 +168,9 @@ def default_y_spec(outputs: Json) -> Json:
 def build_y(spec: Json) -> Any:
     if spec["kind"] == "single":
         return label_array(LABEL_WIDTH_BASE - 1)
+    if spec["kind"] == "nested":
+        leaves = [label_array(LABEL_WIDTH_BASE + j) for j in range(spec["length"])]
+        return pack_structure(spec["structure"], leaves)
     return build_arg(spec, lambda j: label_array(LABEL_WIDTH_BASE + j))
 
 
@@ -207,8 +216,22 @@ def functional_heads(keras: Any, hidden: Any, names: list[str]) -> list[Any]:
     return tensors
 
 
+def pack_structure(structure: Any, leaves: list[Any]) -> Any:
+    """A nested structure (`["list", [...]]`, `["tuple", [...]]`, `["dict", [[key, sub], ...]]`, or a
+    leaf index) with `leaves[i]` at leaf i."""
+    if isinstance(structure, int):
+        return leaves[structure]
+    kind, items = structure
+    if kind == "dict":
+        return {key: pack_structure(sub, leaves) for key, sub in items}
+    packed = [pack_structure(sub, leaves) for sub in items]
+    return tuple(packed) if kind == "tuple" else packed
+
+
 def pack_outputs(outputs: Json, tensors: list[Any]) -> Any:
     kind = outputs["kind"]
+    if kind == "nested":
+        return pack_structure(outputs["structure"], tensors)
     if kind == "dict":
         return dict(zip(outputs["keys"], tensors))
     if kind == "tuple":
@@ -268,8 +291,8 @@ def _error(stage: str, exc: BaseException) -> Json:
     }
 
 
-def evaluate_total(model: Any, x: Any, y: Any) -> float:
-    logs = model.evaluate(x, y, batch_size=BATCH, verbose=0, return_dict=True)
+def evaluate_total(model: Any, x: Any, y: Any, sample_weight: Any = None) -> float:
+    logs = model.evaluate(x, y, sample_weight=sample_weight, batch_size=BATCH, verbose=0, return_dict=True)
     return float(logs["loss"])
 
 
@@ -280,6 +303,24 @@ def decode_weight(total: float, weight_spec: Json) -> str | None:
         if abs(total - 10.0 ** (j + 1)) < 1e-3 * 10.0 ** (j + 1):
             return label
     return f"?{total:g}"
+
+
+def sample_weight_array(j: int) -> Any:
+    import numpy as np
+
+    return np.full((BATCH,), 3.0 ** (j + 1), dtype="float32")
+
+
+def decode_weights(total: float, weight_spec: Json | None, sample_spec: Json) -> tuple[str | None, str | None]:
+    """The (loss_weights, sample_weight) entries whose product is `total` (None: 1)."""
+    weight_labels = arg_labels(weight_spec) if weight_spec else []
+    weights = [(None, 1.0)] + [(label, 10.0 ** (j + 1)) for j, label in enumerate(weight_labels)]
+    samples = [(None, 1.0)] + [(label, 3.0 ** (j + 1)) for j, label in enumerate(arg_labels(sample_spec))]
+    for weight_label, weight in weights:
+        for sample_label, sample in samples:
+            if abs(total - weight * sample) < 1e-3 * weight * sample:
+                return weight_label, sample_label
+    return f"?{total:g}", f"?{total:g}"
 
 
 def summarise(scenario: Json, y_spec: Json, weights: list[str | None] | None) -> Json:
@@ -321,18 +362,33 @@ def summarise(scenario: Json, y_spec: Json, weights: list[str | None] | None) ->
 
 def probe_weights(model: Any, x: Any, y: Any, scenario: Json, count: int) -> list[str | None]:
     """Per output, which loss_weights entry multiplies its loss (needs one evaluation per output)."""
+    return [weight for weight, _ in probe_both_weights(model, x, y, scenario, count, None)]
+
+
+def probe_both_weights(
+    model: Any, x: Any, y: Any, scenario: Json, count: int, sample_weight: Any
+) -> list[tuple[str | None, str | None]]:
+    """Per output, the loss_weights and sample_weight entries multiplying its loss."""
     trained = {o for k, _, o, _ in REC.calls if k == "loss"}
-    weights: list[str | None] = []
+    found: list[tuple[str | None, str | None]] = []
     for out in range(count):
         if out not in trained:
-            weights.append(None)
+            found.append((None, None))
             continue
         REC.active = out
         try:
-            weights.append(decode_weight(evaluate_total(model, x, y), scenario["loss_weights"]))
+            total = evaluate_total(model, x, y, sample_weight)
         finally:
             REC.active = None
-    return weights
+        if scenario.get("sample_weight") is None:
+            found.append((decode_weight(total, scenario["loss_weights"]), None))
+        else:
+            found.append(decode_weights(total, scenario.get("loss_weights"), scenario["sample_weight"]))
+    return found
+
+
+def fit_once(model: Any, x: Any, y: Any, sample_weight: Any) -> None:
+    model.fit(x, y, sample_weight=sample_weight, batch_size=BATCH, epochs=1, verbose=0)
 
 
 def run_scenario(keras: Any, scenario: Json) -> Json:
@@ -360,16 +416,38 @@ def run_scenario(keras: Any, scenario: Json) -> Json:
     y_spec = scenario.get("y") or default_y_spec(outputs)
     x = np.ones((BATCH, INPUT_WIDTH), dtype="float32")
     y = build_y(y_spec)
+    sample_spec = scenario.get("sample_weight")
+    sample_weight = build_arg(sample_spec, sample_weight_array) if sample_spec is not None else None
     try:
-        evaluate_total(model, x, y)
-        weights = (
-            probe_weights(model, x, y, scenario, len(outputs["names"]))
-            if scenario.get("loss_weights") is not None
+        evaluate_total(model, x, y, sample_weight)
+        probed = (
+            probe_both_weights(model, x, y, scenario, len(outputs["names"]), sample_weight)
+            if scenario.get("loss_weights") is not None or sample_spec is not None
             else None
         )
     except Exception as exc:
-        return _error("fit", exc)
-    return summarise(scenario, y_spec, weights)
+        return with_fit(_error("fit", exc), model, x, y, sample_weight, sample_spec)
+    weights = [w for w, _ in probed] if probed is not None and scenario.get("loss_weights") is not None else None
+    result = summarise(scenario, y_spec, weights)
+    if sample_spec is not None:
+        result["sample_weight_from"] = [s for _, s in probed] if probed is not None else None
+        result = with_fit(result, model, x, y, sample_weight, sample_spec)
+    return result
+
+
+def with_fit(result: Json, model: Any, x: Any, y: Any, sample_weight: Any, sample_spec: Json | None) -> Json:
+    """With a `sample_weight`, one `fit` step too: where `evaluate` ran, a `fit` that raises is the
+    outcome; where it raised, what `fit` raised is kept beside it (`fit_raises`)."""
+    if sample_spec is None:
+        return result
+    REC.calls.clear()
+    try:
+        fit_once(model, x, y, sample_weight)
+    except Exception as exc:
+        if result.get("raises"):
+            return {**result, "fit_raises": type(exc).__name__, "fit_message": str(exc).strip()[:300]}
+        return {**_error("fit", exc), "fit_only": True}
+    return {**result, "fit_raises": None}
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -7,7 +7,9 @@ on every release; the expected outcome per release comes from `keras_loss_lint.k
 
 KLO301/KLO302 (auto-generated names), KLO404 (compile's positional parameters) and how dict outputs
 are ordered are not scenario-shaped; `runner.py` reports them as `facts`, checked in test_conformance.
-`sample_weight` is not in the Scenario vocabulary, so the KLO109/KLO203 claims about it are not covered.
+`STRUCTURE_CASES` (a `sample_weight` beside `y`, nested outputs) run in `test_structures.py`: their
+outcomes carry `sample_weight_from` and their models nesting, which the shared JSON of `wire.py` and the
+runtime check of `test_explain.py` do not speak yet.
 """
 
 from __future__ import annotations
@@ -247,3 +249,54 @@ CASES: tuple[Case, ...] = (
 
 CASES_BY_NAME: dict[str, Case] = {c.name: c for c in CASES}
 assert len(CASES_BY_NAME) == len(CASES), "duplicate case names"
+
+
+# Nested outputs, `names` in Keras's flattened order (lists in order, dicts by sorted key).
+NESTED_DICT = OutputsSpec.nested(("c", "b", "a"), ("dict", (("heads", ("list", (1, 2))), ("aux", 0))))
+NESTED_LIST_FIRST = OutputsSpec.nested(("b", "a", "c"), ("list", (("list", (0, 1)), 2)))
+NESTED_LIST_LAST = OutputsSpec.nested(("b", "c", "a"), ("list", (0, ("list", (1, 2)))))
+NESTED_LIST_SORTED = OutputsSpec.nested(("a", "b", "c"), ("list", (("list", (0, 1)), 2)))
+NESTED_THREE_TOP = OutputsSpec.nested(("d", "b", "a", "c"), ("list", (0, ("list", (1, 2)), 3)))
+
+STRUCTURE_CASES: tuple[Case, ...] = (
+    # KLO111 dict-labels-with-sample-weight
+    case("klo111_dict_y_dict_sample_weight", "3.7+ KeyError: 0; 3.5/3.6 weights and labels in sorted order", BA,
+         loss=S, y=D("b", "a"), sample_weight=D("b", "a")),
+    case("klo111_dict_y_dict_sample_weight_sorted", "3.7+ raise even when the names are sorted", AB,
+         loss=S, y=D("b", "a"), sample_weight=D("b", "a")),
+    case("klo111_dict_y_dict_sample_weight_list_loss", "the form of the loss does not matter", BA,
+         loss=L(2), y=D("b", "a"), sample_weight=D("b", "a")),
+    case("klo111_dict_y_dict_sample_weight_dict_loss", "nor does a dict loss", BA,
+         loss=D("b", "a"), y=D("b", "a"), sample_weight=D("b", "a")),
+    case("klo111_dict_y_dict_sample_weight_dict_weights", "loss_weights travel with the losses", BA,
+         loss=D("b", "a"), loss_weights=D("b", "a"), y=D("b", "a"), sample_weight=D("b", "a")),
+    case("klo111_dict_y_single_sample_weight", "3.7+ raise for one sample_weight array too", BA,
+         loss=L(2), y=D("b", "a"), sample_weight=S),
+    case("klo111_dict_y_list_sample_weight", "Keras 3 refuses a list beside a dict y", BA,
+         loss=L(2), y=D("b", "a"), sample_weight=L(2)),
+    case("klo111_list_y_dict_sample_weight", "Keras 3 refuses a dict beside a list y", BA,
+         loss=L(2), y=L(2), sample_weight=D("b", "a")),
+    case("klo111_list_y_list_sample_weight_safe", "lists in output order work everywhere", BA,
+         loss=L(2), y=L(2), sample_weight=L(2)),
+    case("klo111_dict_outputs_dict_sample_weight_safe", "dict outputs take both dicts by key", DICT_BA,
+         loss=D("b", "a"), y=D("b", "a"), sample_weight=D("b", "a")),
+    # KLO201 / KLO104: nested outputs with a flat dict loss keyed by layer names
+    case("klo201_nested_list_flat_dict_loss", "3.0-3.3 refuse the model; 3.4 drops 'a'; 3.5/3.6 sorted",
+         NESTED_LIST_LAST, loss=D("b", "c", "a")),
+    case("klo201_nested_list_first_flat_dict_loss", "3.4 drops 'c'; 3.5/3.6 swap 'b' and 'a'",
+         NESTED_LIST_FIRST, loss=D("b", "a", "c")),
+    case("klo201_nested_three_top_level_flat_dict_loss", "3.4: the outputs past the top level's length drop",
+         NESTED_THREE_TOP, loss=D("d", "b", "a", "c")),
+    case("klo201_nested_sorted_names_flat_dict_loss", "sorted names: 3.4 still drops the last", NESTED_LIST_SORTED,
+         loss=D("b", "a", "c")),
+    case("klo104_nested_dict_flat_dict_loss", "3.4 trains no output; 3.5+ KeyError", NESTED_DICT,
+         loss=D("b", "a", "c")),
+    case("klo104_nested_dict_single_loss", "3.4: a broadcast loss reaches no output", NESTED_DICT, loss=S),
+    case("klo105_nested_list_list_loss", "a flat list loss in flattened order", NESTED_LIST_FIRST, loss=L(3)),
+    case("klo105_nested_dict_list_loss", "3.4 raise; others in flattened order", NESTED_DICT, loss=L(3)),
+    case("klo201_nested_list_single_loss_safe", "a broadcast loss reaches every output from 3.4", NESTED_LIST_FIRST,
+         loss=S),
+)
+STRUCTURE_CASES_BY_NAME: dict[str, Case] = {c.name: c for c in STRUCTURE_CASES}
+assert len(STRUCTURE_CASES_BY_NAME) == len(STRUCTURE_CASES), "duplicate case names"
+assert not set(STRUCTURE_CASES_BY_NAME) & set(CASES_BY_NAME), "a case name in both catalogues"

@@ -53,7 +53,8 @@ async def latest(client: RecordingClient, uri: str, count: int, timeout: float =
 
 @pytest.mark.parametrize(
     "relative", ["src_layout/scripts/train.py", "research/experiments/train.py", "config_module/train.py",
-                 "cycle/train.py", "factory/train.py", "package_init/train.py", "package_init/evaluate.py"],
+                 "cycle/train.py", "factory/train.py", "package_init/train.py", "package_init/evaluate.py",
+                 "helper_compile/train.py", "helper_compile/helpers.py"],
 )
 async def test_fixture_projects(client: RecordingClient, relative: str) -> None:
     path = FIXTURES / "projects" / relative
@@ -158,3 +159,27 @@ async def test_opening_a_module_with_unsaved_text_rechecks_its_importers(
     assert [str(d.code) for d in await latest(client, train, 1)] == ["KLO101", "KLO101"]
     open_document(client, tmp_path / "models.py", MODELS)  # an editor restoring a modified buffer
     assert [str(d.code) for d in await latest(client, train, 2)] == ["KLO201"]
+
+
+async def test_creating_a_module_an_import_looked_for_rechecks_the_importer(
+    client: RecordingClient, tmp_path: Path
+) -> None:
+    """No models.py yet: the import found nothing, and the file where it would be is a dependency."""
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    train = open_document(client, tmp_path / "train.py", "import keras\n" + TRAIN)
+    assert await latest(client, train, 1) == []
+    (tmp_path / "models.py").write_text(MODELS, encoding="utf-8")  # created by another program
+    event = types.FileEvent(uri=(tmp_path / "models.py").as_uri(), type=types.FileChangeType.Created)
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[event]))
+    assert [str(d.code) for d in await latest(client, train, 2)] == ["KLO201"]
+
+
+async def test_a_helper_module_compiling_the_documents_model(client: RecordingClient, tmp_path: Path) -> None:
+    helpers = 'def compile_fixed(model):\n    model.compile(loss={"category": "mse", "severity": "mae"})\n'
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    (tmp_path / "models.py").write_text(MODELS, encoding="utf-8")
+    (tmp_path / "helpers.py").write_text(helpers, encoding="utf-8")
+    source = "from models import build\nfrom helpers import compile_fixed\n\ncompile_fixed(build())\n"
+    train = open_document(client, tmp_path / "train.py", source)
+    found = await latest(client, train, 1)
+    assert [(d.range.start.line, str(d.code)) for d in found] == [(3, "KLO201")]

@@ -35,6 +35,8 @@ def _initialize(folder: Path, capabilities: types.ClientCapabilities, **options:
 
 @pytest_lsp.fixture(config=CONFIG)
 async def slow_client(lsp_client: RecordingClient, tmp_path: Path):
+    # The slow document is larger than the default size limit, which would refuse it unparsed.
+    (tmp_path / "pyproject.toml").write_text('[tool.keras-loss-lint]\nmax-file-size = "1MB"\n', encoding="utf-8")
     await lsp_client.initialize_session(_initialize(tmp_path, types.ClientCapabilities(), timeLimitMs=1000))
     yield
     await lsp_client.shutdown_session()

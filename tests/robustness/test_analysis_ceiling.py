@@ -71,7 +71,6 @@ def test_flake8_reports_a_file_cut_short(project: Path) -> None:
     assert "train.py:7:38: KLO201" in result.out, result.output
 
 
-@pytest.mark.slow  # flake8's own checkers take about 20 s over 2 MB
 def test_flake8_reports_a_file_too_large_to_analyse(tmp_path: Path) -> None:
     filler = "value = 1\n" * (MAX_ANALYSED_CHARACTERS // 10 + 1)
     (tmp_path / "big.py").write_text(KLO201_SOURCE + filler, encoding="utf-8")

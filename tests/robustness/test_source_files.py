@@ -88,3 +88,32 @@ def test_a_source_larger_than_the_read_bound_is_refused_unread(project: Path) ->
     result = run_capped(project, "check", "huge.py")
     assert_no_traceback(result)
     assert result.code == 2 and f"huge.py: error: larger than {MAX_SOURCE_BYTES} bytes" in result.err, result.output
+
+
+def test_an_endless_stdin_is_read_only_up_to_the_bound(project: Path) -> None:
+    from keras_loss_lint.project.files import MAX_SOURCE_BYTES
+
+    with open("/dev/zero", "rb") as endless:
+        result = run_capped(project, "check", "--stdin-filename", "train.py", "-", stdin=endless.fileno())
+    assert_no_traceback(result)
+    assert result.code == 2 and f"train.py: error: larger than {MAX_SOURCE_BYTES} bytes" in result.err, result.output
+
+
+def test_a_fixed_stdin_above_the_bound_passes_through_whole(project: Path) -> None:
+    from keras_loss_lint.project.files import MAX_SOURCE_BYTES
+
+    data = (KLO201_SOURCE + "#" * 99 + "\n") * (MAX_SOURCE_BYTES // 100 + 10)
+    command = [sys.executable, "-m", "keras_loss_lint.faces.cli", "check", "--fix", "--stdin-filename", "train.py", "-"]
+    completed = subprocess.run(command, cwd=project, input=data.encode(), capture_output=True, timeout=QUICK)
+    assert completed.stdout == data.encode()  # the editor's text is left as it was, not cut at the bound
+    expected = f"train.py: error: larger than {MAX_SOURCE_BYTES} bytes".encode()
+    assert expected in completed.stderr, completed.stderr[-2000:]
+
+
+def test_stdin_above_the_configured_size_limit_is_reported_as_too_large(project: Path) -> None:
+    command = [sys.executable, "-m", "keras_loss_lint.faces.cli", "check", "--max-file-size", "256B"]
+    command += ["--stdin-filename", "train.py", "-"]
+    completed = subprocess.run(command, cwd=project, input=KLO201_SOURCE.encode(), capture_output=True, timeout=QUICK)
+    size = len(KLO201_SOURCE.encode())
+    expected = f"train.py: error: cannot analyse: too large to analyse ({size} bytes; max-file-size is 256 bytes)"
+    assert expected.encode() in completed.stderr, completed.stderr

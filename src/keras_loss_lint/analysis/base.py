@@ -219,6 +219,10 @@ class EvaluatorBase:
     def in_own_code(self, frame: Optional[Frame] = None) -> bool:
         return True
 
+    def recording_helper_names(self) -> frozenset[str]:
+        """Names this module imports from project modules that hold a recorded call; none alone."""
+        return frozenset()
+
     def model_origin(self, node: cst.CSTNode) -> Optional[ModelOrigin]:
         return None
 

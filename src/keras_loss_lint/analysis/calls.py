@@ -1,5 +1,7 @@
 """Calls: arguments, the module's own functions (followed with their arguments), built-ins and methods
-of plain values, Keras calls, and what a call to code that is not followed may change."""
+of plain values, Keras calls, and what a call to code that is not followed may change. A recorded
+method called in another project module's code is handed to `record_entered_call` (see
+`project_imports`), which decides whether it is this file's finding."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from keras_loss_lint.analysis.facts import (
     KerasRef,
     LayerObject,
     Mapping,
+    ModelFacts,
     ModelValue,
     Seq,
     SuperValue,
@@ -60,9 +63,11 @@ class CallsMixin(HeapMixin):
                 # A compile() on something unknown may still be Keras's; on a known non-model it is not.
                 if model is not None or (func.attr.value == "compile" and receiver is UNKNOWN):
                     arguments = self.evaluate_arguments(node, frame)
-                    # A call in another module's code is that module's finding, not this file's.
                     if self.in_own_code(frame):
                         keras_calls.record_call(self.facts, func.attr.value, node, model, arguments)
+                    elif model is not None:
+                        # In another module's code: this file's finding only if it supplied the model.
+                        self.record_entered_call(func.attr.value, node, model, arguments)
                     return UNKNOWN
             callee = self.attribute_of(receiver, func.attr.value)
             if isinstance(callee, BoundMethod):
@@ -78,7 +83,17 @@ class CallsMixin(HeapMixin):
                 touched.append(receiver)
             self.escape(touched, frame)
             return UNKNOWN
+        return self.call_entering(callee, arguments, node, frame)
+
+    # Hooks for the project's other modules (see `project_imports`); a lone module has none.
+    def call_entering(self, callee: Value, arguments: CallArguments, node: cst.Call, frame: Frame) -> Value:
+        """`call_value`, for a call written in `frame`: the project's imports note the calls that
+        enter another module's code."""
         return self.call_value(callee, arguments, node)
+
+    def record_entered_call(self, method: str, node: cst.Call, model: ModelFacts, arguments: CallArguments) -> None:
+        """A recorded method called in another module's code."""
+        return None
 
     def evaluate_arguments(self, node: cst.Call, frame: Frame) -> CallArguments:
         arguments = CallArguments()

@@ -13,6 +13,7 @@ from typing import Literal, Optional
 import libcst as cst
 
 from keras_loss_lint.keras.api import LABEL_METHODS, X_METHODS
+from keras_loss_lint.keras.scenario import Nesting
 
 _identity = itertools.count(1)
 
@@ -284,6 +285,8 @@ class Outputs:
     kind: OutputsKind
     leaves: tuple[OutputLeaf, ...]
     node: Optional[cst.CSTNode] = None
+    # Nested outputs: their structure, its leaves indexes into `leaves` (Keras's flattened order).
+    nesting: Optional[Nesting] = None
 
     @property
     def count(self) -> int:
@@ -359,6 +362,11 @@ class CallFacts:
     positional: tuple[Argument, ...] = ()
     # False when `*args`/`**kwargs` hid some arguments: what is absent may still be passed.
     complete: bool = True
+    # Set when the call is written in a function of another project module that this file called
+    # with the model (`compile_fixed(model)`): where it really is (its node, file and function). Then
+    # `node` and every argument's node are this file's call that entered that module's code, so
+    # reports land there, and no fix applies (the text to edit is the other file's).
+    site: Optional[ModelOrigin] = None
 
     def argument(self, name: str) -> Optional[Argument]:
         return self.arguments.get(name)

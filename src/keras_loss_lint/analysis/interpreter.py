@@ -10,6 +10,7 @@ model, the call is recorded with its arguments resolved. Anything it cannot foll
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable, Optional, Sequence
 
 import libcst as cst
@@ -58,6 +59,7 @@ class Interpreter(ImportsMixin, AssignmentMixin):
         self.module = module
         self.project = project
         text = source if source is not None else module.code
+        self.source_text = text
         # Words whose absence from the whole module settles per-node questions without reading nodes
         # (the modules it imports add theirs as they are loaded).
         self.module_mentions = {word: word in text for word in ("yield", "break", "continue")}
@@ -119,14 +121,27 @@ class Interpreter(ImportsMixin, AssignmentMixin):
     def _run_uncalled_functions(self) -> None:
         """Functions nobody calls in the module still build and compile models: run them alone.
 
-        Only a function whose text mentions a recorded method can record a call when run alone (the
-        functions it calls are run alone in their turn), so the others are skipped unread.
+        Only a function whose text mentions a recorded method, or a project module's helper that
+        holds one (`compile_fixed(model)`), can record a call when run alone (the functions it calls
+        are run alone in their turn), so the others are skipped unread.
         """
+        helpers: Optional[re.Pattern[str]] = None
         while self._pending:
             node, function = self._pending.popitem()
-            if node in self._started or not CANDIDATE_CALL.search(self.text_of(node)):
+            if node in self._started:
                 continue
+            text = self.text_of(node)
+            if not CANDIDATE_CALL.search(text):
+                helpers = helpers if helpers is not None else self._helper_words()
+                if not helpers.pattern or not helpers.search(text):
+                    continue
             self.call_function(function, [], {}, unknown_arguments=True)
+
+    def _helper_words(self) -> re.Pattern[str]:
+        """The names of project helpers this module imports that hold a recorded call, as one word
+        pattern (empty: none)."""
+        names = self.recording_helper_names()
+        return re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(names))) + r")\b" if names else "")
 
     def _run_uncalled_methods(self) -> None:
         """Methods nobody calls (unittest `test_*` methods, builders of a class never instantiated)

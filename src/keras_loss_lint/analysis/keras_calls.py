@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from typing import TYPE_CHECKING, Optional
 
 import libcst as cst
@@ -36,6 +38,7 @@ from keras_loss_lint.analysis.facts import (
 )
 
 from keras_loss_lint.analysis.arguments import CallArguments
+from keras_loss_lint.keras.scenario import Nesting
 from keras_loss_lint.analysis.limits import MAX_OUTPUTS
 from keras_loss_lint.analysis.methods_of_classes import call_method_of, find_method
 
@@ -97,12 +100,17 @@ def record_call(
 
 
 def _add_validation_labels(named: dict[str, Argument]) -> None:
-    """`validation_data=(x, y[, sample_weight])`: its labels are matched to outputs like `y`."""
+    """`validation_data=(x, y[, sample_weight])`: its inputs are fed to the model as `x` is, and its
+    labels are matched to outputs like `y`."""
     validation = named.get("validation_data")
     if validation is None or not isinstance(validation.value, Seq) or validation.value.item_nodes is None:
         return
     items, nodes = validation.value.items, validation.value.item_nodes
-    if len(items) in (2, 3) and isinstance(nodes[1], cst.BaseExpression):
+    if len(items) not in (2, 3):
+        return
+    if isinstance(nodes[0], cst.BaseExpression):
+        named["validation_x"] = Argument(items[0], nodes[0])
+    if isinstance(nodes[1], cst.BaseExpression):
         named["validation_y"] = Argument(items[1], nodes[1])
 
 
@@ -274,10 +282,12 @@ def outputs_from(value: Value, node: Optional[cst.CSTNode]) -> Outputs:
         if value.producer.may_be_multiple:
             return Outputs("unknown", (), node)
         return Outputs("single", (OutputLeaf(value, node),), node)
+    if _is_nested(value):
+        flat = _flatten_leaves(value)
+        if flat is None:
+            return Outputs("unknown", (), node)
+        return Outputs("nested", tuple(flat), node, _nesting_of(value))
     if isinstance(value, Seq):
-        if any(isinstance(item, (Seq, Mapping)) for item in value.items):
-            flat = _flatten_leaves(value)
-            return Outputs("nested", tuple(flat), node) if flat is not None else Outputs("unknown", (), node)
         nodes = value.item_nodes or (None,) * len(value.items)
         leaves = tuple(OutputLeaf(_single(item), item_node) for item, item_node in zip(value.items, nodes))
         return Outputs(value.kind, leaves, node)
@@ -294,6 +304,39 @@ def _single(value: Value) -> Value:
     if isinstance(value, Tensor) and not value.producer.may_be_multiple:
         return value
     return UNKNOWN
+
+
+def _is_nested(value: Value) -> bool:
+    """A list, tuple or dict holding another container."""
+    if isinstance(value, Seq):
+        return any(isinstance(item, (Seq, Mapping)) for item in value.items)
+    if isinstance(value, Mapping):
+        return any(isinstance(entry.value, (Seq, Mapping)) for entry in value.entries)
+    return False
+
+
+# Deeper structures than this are flattened but carry no nesting: no rule judges them.
+MAX_NESTING_DEPTH = 8
+
+
+def _nesting_of(value: Value) -> Optional[Nesting]:
+    """The structure of nested outputs, its leaves numbered in `_flatten_leaves`'s order (lists in
+    order, dicts by sorted key, depth first); None when it is too deep to describe."""
+    counter = itertools.count()
+
+    def describe(current: Value, depth: int) -> Optional[Nesting]:
+        if depth > MAX_NESTING_DEPTH:
+            return None
+        if isinstance(current, Seq):
+            items = [describe(item, depth + 1) for item in current.items]
+            return None if any(item is None for item in items) else (current.kind, tuple(items))
+        if isinstance(current, Mapping):
+            ordered = sorted(current.entries, key=lambda entry: entry.key)
+            described = [(entry.key, describe(entry.value, depth + 1)) for entry in ordered]
+            return None if any(item is None for _, item in described) else ("dict", tuple(described))
+        return next(counter)
+
+    return describe(value, 0)
 
 
 def _flatten_leaves(value: Value) -> Optional[list[OutputLeaf]]:

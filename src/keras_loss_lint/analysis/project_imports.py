@@ -5,11 +5,22 @@
 `project_modules`), and the names bound here are its values. As in Python, importing `a.b.c` (or from
 it) first runs `a` and `a/b/__init__.py`, whose re-exports and changes to other modules' names count.
 
-Code of another module that the linted file calls runs here with the caller's arguments, but what it
-records is not this file's: a `compile` inside another module's function is not recorded (so a file
-that only calls such a helper has no finding, and the syntactic pre-check may skip it), and functions
-or classes it defines along the way are not run alone here. A model it builds remembers where, for
-the messages; a finding on that model's own nodes is reported at this file's compile() of it (core).
+Code of another module that the linted file calls runs here with the caller's arguments, and
+functions or classes it defines along the way are not run alone here. A model it builds remembers
+where, for the messages; a finding on that model's own nodes is reported at this file's compile() of
+it (core).
+
+A recorded call (`compile`, `fit`, ...) inside another module's function is this file's finding only
+when it depends on what this file supplied, since that module's own lint cannot know it: the call is
+recorded when its model was built before this file's code entered the other module's code (built by
+this file, or by another call this file made: `compile_fixed(build())`). A model built during that
+same call, or at some module's top level, is one the other module's own lint builds as well (it runs
+its functions alone), so it reports the call there; reporting it here too would say it twice. What
+this criterion leaves out (a loss dict this file passes to a helper that builds its own model) stays
+silent: unknown is never reported. Such a call is recorded on this file's call expression that
+entered the other module's code (the innermost one of this file's code on the stack), with each
+argument's node that same expression, so every report lands on this file's text and no fix edits
+the other file; `CallFacts.site` says where the call really is.
 """
 
 from __future__ import annotations
@@ -18,8 +29,21 @@ from typing import Callable, Optional
 
 import libcst as cst
 
+from keras_loss_lint.analysis import keras_calls
+from keras_loss_lint.analysis.arguments import CallArguments
 from keras_loss_lint.analysis.expressions import ExpressionEvaluator
-from keras_loss_lint.analysis.facts import UNKNOWN, Const, ModelOrigin, ModuleValue, Seq, Value
+from keras_loss_lint.analysis.facts import (
+    UNKNOWN,
+    Argument,
+    ClassValue,
+    Const,
+    FunctionValue,
+    ModelFacts,
+    ModelOrigin,
+    ModuleValue,
+    Seq,
+    Value,
+)
 from keras_loss_lint.analysis.frames import Frame, Store
 from keras_loss_lint.analysis.project_modules import Located, LoadedModule, ProjectContext
 from keras_loss_lint.analysis.sys_path import resolve_directory, static_path, sys_path_change
@@ -34,8 +58,22 @@ class ProjectImportsMixin(ExpressionEvaluator):
         self.loaded_frames: list[Frame] = []
         # Module-level names bound to a path expression, for `sys.path.insert(0, str(ROOT / "src"))`.
         self.path_names: dict[str, str] = {}
+        # This file's calls into another module's code now running: each with the number of models
+        # built before it started.
+        self.entered: list[tuple[cst.Call, int]] = []
 
     # ------------------------------------------------------------------------------ where code is
+
+    def recording_helper_names(self) -> frozenset[str]:
+        """What the project index says this module imports that holds a recorded call (the same
+        summaries the pre-check reads); only the linted file asks, to run its uncalled functions."""
+        project = self.project
+        finder = getattr(project.locator, "recording_names", None) if project is not None else None
+        text = getattr(self, "source_text", None)
+        if finder is None or project is None or text is None or project.file != project.script:
+            return frozenset()
+        names: frozenset[str] = finder(text, project.script)
+        return names
 
     def in_own_code(self, frame: Optional[Frame] = None) -> bool:
         """Whether the code running now (in `frame`, else the innermost frame) is the interpreted
@@ -53,6 +91,44 @@ class ProjectImportsMixin(ExpressionEvaluator):
             function = self.call_stack[-1].name.value
         path = loaded.located.file or ""
         return ModelOrigin(path, loaded.display, node, loaded.module, loaded.source, function)
+
+    # ------------------------------------------------------------------ calls into other modules
+
+    def call_entering(self, callee: Value, arguments: CallArguments, node: cst.Call, frame: Frame) -> Value:
+        if self.project is None or not self._defined_elsewhere(callee) or not self.in_own_code(frame):
+            return super().call_entering(callee, arguments, node, frame)
+        self.entered.append((node, len(self.facts.models)))
+        try:
+            return super().call_entering(callee, arguments, node, frame)
+        finally:
+            self.entered.pop()
+
+    def _defined_elsewhere(self, callee: Value) -> bool:
+        """A function or class of another module: calling it runs that module's code."""
+        if isinstance(callee, FunctionValue):
+            scope = callee.scope
+        elif isinstance(callee, ClassValue):
+            scope = callee.info.scope
+        else:
+            return False
+        return isinstance(scope, Frame) and scope.module_frame() is not self.root_frame
+
+    def record_entered_call(self, method: str, node: cst.Call, model: ModelFacts, arguments: CallArguments) -> None:
+        """A recorded call in another module's code, recorded when this file supplied its model (see
+        the module docstring), on this file's call that entered that code."""
+        if not self.entered:
+            return
+        anchor, built_before = self.entered[-1]
+        if not any(known is model for known in self.facts.models[:built_before]):
+            return
+        site = self.model_origin(node)
+        if site is None:
+            return
+        keras_calls.record_call(self.facts, method, anchor, model, arguments)
+        call = self.facts.calls[-1]
+        call.arguments = {name: Argument(argument.value, anchor) for name, argument in call.arguments.items()}
+        call.positional = tuple(Argument(argument.value, anchor) for argument in call.positional)
+        call.site = site
 
     def stores(self, frame: Frame) -> list[Store]:
         """Imported modules' bindings can hold what this module mutates (`config.LOSSES.update(...)`)."""
@@ -118,7 +194,7 @@ class ProjectImportsMixin(ExpressionEvaluator):
         if loaded is not None and name in loaded.frame.vars:
             return loaded.frame.vars[name]
         project = self.project
-        submodule = project.locator.submodule(located, name) if project is not None else None
+        submodule = project.submodule(located, name) if project is not None else None
         if submodule is not None:
             return self.module_value(submodule)
         return UNKNOWN

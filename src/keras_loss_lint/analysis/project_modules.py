@@ -6,11 +6,19 @@ with the caller's arguments exactly like the linted module's own, constants and 
 model it built at module level is the model the importer compiles. Nothing is imported or run.
 
 Results are memoised per run: per file, content and search path, and reused only while every file they
-were read from still has the same text. A module already being interpreted (an import cycle) is
+were read from still has the same text and every file an import of theirs looked for in vain is still
+absent. A module already being interpreted (an import cycle) is
 UNKNOWN to the cycle, and one file may pull in at most `MAX_MODULES` project modules, counting what
 they pull in; past that, imports are left unknown and the facts say that the analysis is partial.
 
 Where modules are is the business of a `ModuleLocator` (the project index, outside the analysis).
+
+An import that resolves to nothing, or to a file behind others on the search path, depends on the
+files it looked for and did not find (`<dir>/models.py`, `<dir>/models/__init__.py` per directory):
+creating one changes what it imports. They are listed with the dependencies (as "absent" ones: a
+cache compares their presence, an editor re-checks on their creation), at most
+`MAX_ABSENT_DEPENDENCIES` per file; past that, a file created later may go unnoticed until the
+importer changes.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ if TYPE_CHECKING:
     from keras_loss_lint.analysis.facts import ModuleFacts
 
 MAX_MODULES = 32
+MAX_ABSENT_DEPENDENCIES = 64
 MEMO_CAPACITY = 2_048
 WATCHED_WORDS = ("yield", "break", "continue")
 
@@ -55,11 +64,14 @@ class ModuleLocator(Protocol):
 
     def search_path(self, script: Optional[str], front: Sequence[str] = (), back: Sequence[str] = ()) -> Any: ...
 
-    def find(self, name: str, search: Any) -> Optional[Located]: ...
+    # `absent`: where the files that are not there but would be imported instead are collected.
+    def find(self, name: str, search: Any, absent: Optional[list[str]] = None) -> Optional[Located]: ...
 
-    def find_relative(self, name: Optional[str], importer: str, level: int) -> Optional[Located]: ...
+    def find_relative(
+        self, name: Optional[str], importer: str, level: int, absent: Optional[list[str]] = None
+    ) -> Optional[Located]: ...
 
-    def submodule(self, package: Located, name: str) -> Optional[Located]: ...
+    def submodule(self, package: Located, name: str, absent: Optional[list[str]] = None) -> Optional[Located]: ...
 
     def read(self, path: str) -> Optional[str]: ...
 
@@ -77,6 +89,8 @@ class LoadedModule:
     source: str = ""
     # Every file read for it (itself and what it imported), with the hash of the text read.
     texts: dict[str, int] = field(default_factory=dict)
+    # The files its imports (and theirs) looked for and did not find.
+    absent: frozenset[str] = frozenset()
     partial: Optional[str] = None
     mentions: frozenset[str] = frozenset()
     keras_packages: frozenset[str] = frozenset()
@@ -114,8 +128,10 @@ class ModuleMemo:
         entry = self.entries.get(key)
         if entry is None:
             return None
-        if any(_text_hash(locator.read(path)) != known for path, known in entry.texts.items()):
-            del self.entries[key]  # a module it read has changed since (an editor's unsaved text)
+        if any(_text_hash(locator.read(path)) != known for path, known in entry.texts.items()) or any(
+            locator.read(path) is not None for path in entry.absent
+        ):
+            del self.entries[key]  # a module it read has changed, or one it missed exists, since
             return None
         self.entries.move_to_end(key)
         return entry
@@ -169,6 +185,7 @@ class ProjectContext:
         self.back = list(back)
         self.limit = limit
         self.texts: dict[str, int] = {}
+        self.absent: set[str] = set()
         self.partial: Optional[str] = None
         self.mentions: set[str] = set()
         self.keras_packages: set[str] = set()
@@ -187,16 +204,35 @@ class ProjectContext:
         return self._search
 
     def find(self, dotted: str) -> Optional[Located]:
-        return self.locator.find(dotted, self.search())
+        absent: list[str] = []
+        found = self.locator.find(dotted, self.search(), absent)
+        self._note_absent(absent)
+        return found
 
     def find_relative(self, dotted: Optional[str], level: int) -> Optional[Located]:
         if self.file is None:
             return None
-        return self.locator.find_relative(dotted, self.file, level)
+        absent: list[str] = []
+        found = self.locator.find_relative(dotted, self.file, level, absent)
+        self._note_absent(absent)
+        return found
+
+    def submodule(self, package: Located, name: str) -> Optional[Located]:
+        absent: list[str] = []
+        found = self.locator.submodule(package, name, absent)
+        self._note_absent(absent)
+        return found
+
+    def _note_absent(self, paths: Sequence[str]) -> None:
+        for path in paths:
+            if len(self.absent) >= MAX_ABSENT_DEPENDENCIES:
+                return
+            self.absent.add(path)
 
     def dependencies(self) -> tuple[str, ...]:
+        """The other project files read, and those looked for in vain (see the module docstring)."""
         own = self.file
-        return tuple(sorted(path for path in self.texts if path != own))
+        return tuple(sorted({path for path in self.texts if path != own} | self.absent))
 
     # --------------------------------------------------------------------------------- loading
 
@@ -229,6 +265,7 @@ class ProjectContext:
             self.partial = f"imports more than {self.limit} project modules; the others were not followed"
             return None
         self.texts = merged
+        self._note_absent(sorted(entry.absent - self.absent))
         self.partial = self.partial or entry.partial
         self.mentions |= entry.mentions
         self.keras_packages |= entry.keras_packages
@@ -258,6 +295,7 @@ class ProjectContext:
         finally:
             self.memo.loading.discard(path)
         loaded.texts = {**nested.texts, path: hash(text)}
+        loaded.absent = frozenset(nested.absent)
         loaded.partial = nested.partial
         loaded.mentions = frozenset(nested.mentions | {word for word in WATCHED_WORDS if word in text})
         loaded.keras_packages = frozenset(nested.keras_packages | facts.keras_packages)

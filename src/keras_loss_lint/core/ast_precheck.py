@@ -3,7 +3,9 @@
 Why it is conservative (read against analysis/calls.py and every rule):
 - the analysis records a call (`CallFacts`) only where a call's function is written as an attribute
   `<expr>.<method>` with `<method>` one of `keras.api.RECORDED_METHODS`, in this module's own code
-  (a call reached inside another project module is that module's finding); an alias
+  (a call reached inside another project module's function, on a model this file supplied, is
+  recorded too, but that is the index's question: core/precheck.py asks it when this check says
+  no, see `ProjectIndex.calls_recording_code`); an alias
   (`c = model.compile; c(...)`), `getattr(model, "compile")(...)` or `functools.partial(model.fit, ...)`
   is not recorded, so none of them can lead to a finding;
 - every rule reports from recorded calls only, and each report needs an argument of one (a `loss`,
@@ -41,7 +43,8 @@ _LINE_BREAK = re.compile(r"\r\n?|\n")
 
 
 def holds_candidate_call(source: str, tree: Optional[ast.AST] = None) -> bool:
-    """False guarantees that the analysis of `source` reports nothing. `tree` is `ast.parse(source)`
+    """False guarantees that the analysis of `source` reports nothing on a recorded call written in
+    its own text (see the module docstring for the other kind). `tree` is `ast.parse(source)`
     when the caller already has it (flake8 hands it to plugins); otherwise it is parsed here."""
     if _KLO_NOQA.search(source):
         return True

@@ -30,14 +30,15 @@ from keras_loss_lint.analysis.base import ANALYSIS_CUT_SHORT, Ceiling, ceiling_a
 from keras_loss_lint.analysis.facts import CallFacts, ModelFacts, ModelOrigin
 from keras_loss_lint.core.diagnostics import Diagnostic, Edit, Fix, LintResult, Position, Span
 from keras_loss_lint.core.noqa import FileExemption, NoqaIndex, file_exemption, split_lines
+from keras_loss_lint.core.ast_precheck import parse_or_none
 from keras_loss_lint.core.positions import locate
-from keras_loss_lint.core.precheck import CANDIDATE_CALL, has_candidate, needs_analysis
+from keras_loss_lint.core.precheck import has_candidate, needs_analysis
 from keras_loss_lint.core.syntax import syntax_problem
 from keras_loss_lint.core.unused_noqa import CODE as UNUSED_NOQA
 from keras_loss_lint.core.unused_noqa import unused_noqa
 from keras_loss_lint.keras.versions import TargetVersions
 from keras_loss_lint.project.index import ProjectIndex, index_for
-from keras_loss_lint.project.settings import DEFAULT_SETTINGS, Settings
+from keras_loss_lint.project.settings import DEFAULT_MAX_FILE_SIZE, DEFAULT_SETTINGS, Settings
 from keras_loss_lint.rules.base import FixProposal, Report, RuleContext
 from keras_loss_lint.rules.klo901_internal_error import CODE as INTERNAL_ERROR
 from keras_loss_lint.rules.klo902_not_fully_analysed import CODE as NOT_FULLY_ANALYSED
@@ -45,10 +46,10 @@ from keras_loss_lint.rules.registry import ALL_RULES
 
 __all__ = ["has_candidate", "lint_module", "lint_source"]
 
-# Parsing is linear but LibCST's tree costs ~1 KB per source character: a 10 MB module takes minutes
-# and gigabytes. Training scripts are a few hundred KB at most.
-MAX_ANALYSED_MB = 2
-MAX_ANALYSED_CHARACTERS = MAX_ANALYSED_MB * 1_000_000
+# The default size limit (`Settings.limits.max_file_size`, configurable), for callers that build a file
+# just above it: parsing is linear, but LibCST's tree costs up to 2 KB per source character, and the
+# parse cannot be interrupted.
+MAX_ANALYSED_CHARACTERS = DEFAULT_MAX_FILE_SIZE
 MODULE_START = Span(Position(1, 0), Position(1, 0))
 # Rules are stopped at the ceiling between reports: looking at it every 16 reports costs nothing next to
 # what a report costs.
@@ -87,14 +88,19 @@ def lint_source(
     the syntactic pre-check then reads it instead of parsing again.
     """
     index = project_for(path, project)
-    # A file too large to analyse is said so, not ast-parsed: the check below reports it.
-    if not needs_analysis(source, path, index, syntactic=len(source) <= MAX_ANALYSED_CHARACTERS, tree=tree):
+    refusal = settings.limits.too_large(source)
+    if not needs_analysis(source, path, index):  # the words: near free on a file without a candidate
         return LintResult(dependencies=_turned_away_by(source, path, index))
-    if len(source) > MAX_ANALYSED_CHARACTERS:
-        size = len(source.encode("utf-8", "surrogatepass")) / 1_000_000
-        reason = f"too large to analyse ({size:.1f} MB; the limit is {MAX_ANALYSED_MB} MB)"
+    # A file too large to analyse is said so, not ast-parsed: the check below reports it. The `ast`
+    # tree is made once: the syntactic pre-check reads it, and so does `locate`, which skips the
+    # statements that hold no reported node.
+    if refusal is None:
+        tree = tree if tree is not None else parse_or_none(source)
+        if not needs_analysis(source, path, index, syntactic=True, tree=tree):
+            return LintResult(dependencies=_turned_away_by(source, path, index))
+    if refusal is not None:
         # The error is what the CLI and the editor show; flake8 shows only diagnostics.
-        return LintResult(_not_fully_analysed(reason, settings, source), error=reason)
+        return LintResult(_not_fully_analysed(refusal, settings, source), error=refusal)
     with _no_cyclic_gc():
         try:
             module = cst.parse_module(source)
@@ -104,13 +110,13 @@ def lint_source(
             return LintResult(error=f"syntax error at {where}: {problem.message}", syntax_error=problem)
         except (RecursionError, MemoryError, ValueError) as error:
             return LintResult(error=_describe_parse_error(error))
-        return lint_module(module, source, settings, fixes=fixes, path=path, project=index)
+        return lint_module(module, source, settings, fixes=fixes, path=path, project=index, tree=tree)
 
 
 def _turned_away_by(source: str, path: str | None, index: Optional[ProjectIndex]) -> tuple[str, ...]:
     """The project modules whose text kept `source` from being analysed: a change to one of them can
     make it a candidate, so caches and editors must ask again then."""
-    if index is None or "keras" in source or CANDIDATE_CALL.search(source) is None:
+    if index is None:
         return ()
     return tuple(os.path.abspath(file) for file in index.consulted(source, path))
 
@@ -145,7 +151,9 @@ def lint_module(
     fixes: bool = True,
     path: str | None = None,
     project: ProjectIndex | None = None,
+    tree: ast.Module | None = None,
 ) -> LintResult:
+    """`tree` is `ast.parse(source)` when the caller has it (positions are found faster with it)."""
     # LibCST walks its trees recursively (extraction, code generation for positions): an expression
     # nested thousands deep that Python itself accepts can exhaust the stack anywhere in here.
     try:
@@ -162,7 +170,7 @@ def lint_module(
         partial = cut_short or facts.partial
         if not reports and not failures and not _may_hold_noqa(source):
             return LintResult(dependencies=facts.dependencies, partial=partial)
-        result = _to_result(module, source, reports, failures, settings, fixes, facts)
+        result = _to_result(module, source, reports, failures, settings, fixes, facts, tree)
         return result.replace(dependencies=facts.dependencies, partial=partial)
     except RecursionError:
         return LintResult(error="too deeply nested to analyse")
@@ -241,16 +249,20 @@ def _to_result(
     settings: Settings,
     fixes: bool,
     facts: ModuleFacts,
+    tree: ast.Module | None = None,
 ) -> LintResult:
     # Without imports no node is foreign, and nothing moves.
     if facts.foreign_node_ids:
         reports = _anchored_here(reports, facts)
     proposals = {report: _build_fix(report, settings, failures) for report in reports} if fixes else {}
-    imported = [call for call in facts.calls if call.model is not None and call.model.origin is not None]
+    imported = [
+        call for call in facts.calls
+        if call.site is not None or (call.model is not None and call.model.origin is not None)
+    ]
     wanted = [report.node for report in reports] + [call.node for call in imported]
     edited = [edit.node for proposal in proposals.values() if proposal is not None for edit in proposal.edits]
     wanted += [node for node in edited if not facts.is_foreign(node)]
-    positions = locate(module, source, wanted) if wanted else {}  # locating walks the whole tree
+    positions = locate(module, source, wanted, tree) if wanted else {}
     located = [report for report in reports if report.node in positions]
     notes = _origin_notes(located, imported, positions)
     diagnostics = {
@@ -294,9 +306,23 @@ def _origin_notes(
     notes: dict[Report, str] = {}
     for report in reports:
         call = _enclosing_call(positions[report.node], imported, positions)
-        if call is not None and call.model is not None and call.model.origin is not None:
-            notes[report] = _origin_note(call.model.origin, lines)
+        if call is None:
+            continue
+        parts = [_site_note(call, lines)] if call.site is not None else []
+        if call.model is not None and call.model.origin is not None:
+            parts.append(_origin_note(call.model.origin, lines))
+        if parts:
+            notes[report] = f" ({'; '.join(parts)})"
     return notes
+
+
+def _site_note(call: CallFacts, lines: dict[int, int]) -> str:
+    """"`compile()` in helpers.py:5 of `compile_fixed`, called here": the call the report is about is
+    written in a function of another module, which this file called with the model."""
+    assert call.site is not None
+    where = _origin_where(call.site, lines)
+    function = f" of `{call.site.function}`" if call.site.function is not None else ""
+    return f"`{call.method}()` in {where}{function}, called here"
 
 
 def _enclosing_call(span: Span, calls: list[CallFacts], positions: dict[cst.CSTNode, Span]) -> CallFacts | None:
@@ -310,6 +336,14 @@ def _enclosing_call(span: Span, calls: list[CallFacts], positions: dict[cst.CSTN
 
 
 def _origin_note(origin: ModelOrigin, lines: dict[int, int]) -> str:
+    where = _origin_where(origin, lines)
+    if origin.function is not None:
+        return f"outputs of `{origin.function}` in {where}"
+    return f"outputs of the model built in {where}"
+
+
+def _origin_where(origin: ModelOrigin, lines: dict[int, int]) -> str:
+    """`models/heads.py:14`: the other module's file and the line of `origin.node`."""
     line = lines.get(id(origin.node))
     if line is None:
         known = _ORIGIN_LINES.get(id(origin.node))
@@ -321,10 +355,7 @@ def _origin_note(origin: ModelOrigin, lines: dict[int, int]) -> str:
             _ORIGIN_LINES.clear()
         _ORIGIN_LINES[id(origin.node)] = (origin.node, line)  # the node is kept: its id stays its own
     lines[id(origin.node)] = line
-    where = f"{origin.display}:{line}" if line else origin.display
-    if origin.function is not None:
-        return f" (outputs of `{origin.function}` in {where})"
-    return f" (outputs of the model built in {where})"
+    return f"{origin.display}:{line}" if line else origin.display
 
 
 def _may_hold_noqa(source: str) -> bool:

@@ -10,6 +10,13 @@ an index no other module is followed, so `has_candidate` alone is exact.
 
 A file that passes the words is then checked on Python's `ast` (core/ast_precheck.py, about a tenth
 of a LibCST parse): it reaches LibCST only when it writes a call some rule could report on.
+
+A finding may also come from a call of a recorded method that is not in the file's text at all: a
+function of another project module (`def compile_fixed(model): model.compile(...)`) called with what
+this file passes it is reported at this file's call (analysis/project_imports.py). So with an index a
+file turned away above still reaches LibCST when it names something a project module it imports
+defines around such a call (`ProjectIndex.calls_recording_code`); a file importing no project module
+pays only the scan of its import lines.
 """
 
 from __future__ import annotations
@@ -44,9 +51,9 @@ def needs_analysis(
 
     `syntactic=True` adds the `ast` check for the files the words let through; `tree` is the
     caller's `ast.parse(source)`, when it has one, so that the text is not parsed again."""
-    if not _passes_words(source, path, project):
-        return False
-    return not syntactic or holds_candidate_call(source, tree)
+    if _passes_words(source, path, project) and (not syntactic or holds_candidate_call(source, tree)):
+        return True
+    return project is not None and project.calls_recording_code(source, path)
 
 
 def _passes_words(source: str, path: Optional[str], project: Optional["ProjectIndex"]) -> bool:

@@ -56,11 +56,13 @@ from keras_loss_lint.faces.notebook_magics import (
 
 if TYPE_CHECKING:
     from keras_loss_lint.core.diagnostics import Position
+    from keras_loss_lint.project.settings import Limits
 
 __all__ = [
     "CodeCell",
     "Notebook",
     "NotebookError",
+    "NotebookTooLarge",
     "parse_notebook",
     "script_as_notebook",
     "transform_cell",
@@ -208,13 +210,26 @@ class Notebook:
         return text
 
 
-def parse_notebook(text: str) -> Notebook:
-    """Read a notebook's JSON text; raise `NotebookError` with a one-line reason if it is not one."""
+class NotebookTooLarge(NotebookError):
+    """The notebook's code is above the size limit: it is not prepared for the analysis at all."""
+
+
+def parse_notebook(text: str, limits: Limits | None = None) -> Notebook:
+    """Read a notebook's JSON text; raise `NotebookError` with a one-line reason if it is not one.
+
+    With `limits`, code cells above its size limit together raise `NotebookTooLarge` before any cell
+    is prepared (IPython syntax masking costs time per cell and per character: a notebook of 100,000
+    cells took seconds before the joined module was refused). The limit is measured on the cells as
+    written; the joined module is measured again when it is linted."""
     data = load_json(text)
     cells = cells_of(data)
     raw_sources = tuple(
         cell_source(cell, position) if is_code(cell) else "" for position, cell in enumerate(cells)
     )
+    if limits is not None:
+        refusal = limits.cells_too_large([raw_sources[i] for i, cell in enumerate(cells) if is_code(cell)])
+        if refusal is not None:
+            raise NotebookTooLarge(refusal)
     code_cells: list[CodeCell] = []
     line_to_cell: list[int] = []
     next_line = 1

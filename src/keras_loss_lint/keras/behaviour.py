@@ -6,6 +6,10 @@ exception Keras raises. Rules compare this with what the code says; the conforma
 (`tests/conformance/`) compares it with real Keras releases, cell by cell (docs/conformance.md).
 Statements marked "measured" below were settled by those runs where reading the Keras source was not
 enough.
+
+Over 500 lines: losses, loss weights, labels, sample weights and metrics are paired by one layout of
+the outputs, era by era, and each reads what the others decided (a weight follows its loss, a
+sample weight its labels): kept together so that an era's rules are read in one place.
 """
 
 from __future__ import annotations
@@ -21,6 +25,10 @@ from keras_loss_lint.keras.versions import LossEra, MetricsEra, loss_era, metric
 Assignment = tuple[Optional[str], ...]
 MetricAssignment = tuple[tuple[str, ...], ...]
 V3_8 = Version("3.8.0")
+# The first release whose `keras.Model` accepts nested outputs (3.3.3 refuses them, 3.4.0 builds them).
+V3_4 = Version("3.4.0")
+# 3.0.x reject a `sample_weight` whose structure differs from `y`'s with TypeError, later ones ValueError.
+V3_1 = Version("3.1.0")
 
 
 class KerasRaises(Exception):
@@ -76,12 +84,15 @@ def predict(version: Version, scenario: Scenario) -> Outcome:
     era = loss_era(version)
     layout = _Layout.of(scenario.outputs, era)
     try:
+        if scenario.outputs.kind == "nested":
+            return _nested(version, scenario)
         _check_compile_time(version, scenario)
         losses = _losses(version, scenario, layout)
         weights, losses = _weights(version, scenario, layout, losses)
         labels, losses = _labels(version, scenario, layout, losses)
         metrics = _metrics(version, scenario, layout)
         metric_labels = _metric_labels(version, scenario, layout, metrics)
+        sample_weights = _sample_weights(version, scenario, layout, losses)
     except KerasRaises as refused:
         return Outcome(raises=refused.kind, stage=refused.stage)  # type: ignore[arg-type]
     return Outcome(
@@ -90,19 +101,42 @@ def predict(version: Version, scenario: Scenario) -> Outcome:
         layout.to_written(labels),
         layout.to_written(metrics),
         layout.to_written(metric_labels),
+        layout.to_written(sample_weights) if scenario.sample_weight is not None else (),
     )
 
 
 def unknowable(version: Version, scenario: Scenario) -> bool:
     """Keras 2 names a Sequential's output after its last layer (measured on 2.15): a dict argument is
-    matched by that name, which the scenario may not know."""
+    matched by that name, which the scenario may not know. Nested outputs: see `_unknowable_nested`."""
     outputs = scenario.outputs
+    if _unknowable_nested(version, scenario):
+        return True
     if loss_era(version) is not LossEra.KERAS_2 or outputs.model_kind != "sequential":
         return False
     if UNKNOWN_NAME not in outputs.names:
         return False
-    arguments = (scenario.loss, scenario.loss_weights, scenario.metrics, scenario.y)
+    arguments = (scenario.loss, scenario.loss_weights, scenario.metrics, scenario.y, scenario.sample_weight)
     return any(argument is not None and argument.kind == "dict" for argument in arguments)
+
+
+def _unknowable_nested(version: Version, scenario: Scenario) -> bool:
+    """Nested outputs are modelled for one `loss` (broadcast, a full list, or a flat dict keyed by
+    every layer name) and nothing else; Keras 2 with an outer dict pairs a flat dict in a way not
+    yet measured enough to state."""
+    outputs, loss = scenario.outputs, scenario.loss
+    if outputs.kind != "nested":
+        return False
+    if version >= V3_4 or version.major < 3:
+        others = (scenario.loss_weights, scenario.metrics, scenario.y, scenario.sample_weight)
+        if any(argument is not None for argument in others) or loss is None:
+            return True
+        if loss.kind == "dict" and (set(loss.keys) != set(outputs.names) or len(loss.keys) != outputs.count):
+            return True
+        if loss.kind in ("list", "tuple") and loss.length != outputs.count:
+            return True
+        if loss.none_at or len(set(outputs.names)) != outputs.count:
+            return True
+    return version.major < 3 and outputs.outer_kind == "dict" and loss is not None and loss.kind == "dict"
 
 
 def _check_compile_time(version: Version, scenario: Scenario) -> None:
@@ -235,6 +269,47 @@ def _list_loss(version: Version, loss: ArgSpec, outputs: OutputsSpec, count: int
         kept = [str(i) for i in range(loss.length) if str(i) not in loss.none_at]
         return tuple(kept[i] if i < len(kept) else None for i in range(count))
     return _first_positions(_flat_labels(loss), count)
+
+
+# ---------------------------------------------------------------------------------- nested outputs
+
+
+def _nested(version: Version, scenario: Scenario) -> Outcome:
+    """Nested outputs (`{"heads": [b, a], "aux": c}`, `[[b, a], c]`) with one loss argument, per
+    output in flattened order (measured on 3.0.5-3.4.1, 3.5.0-3.9.2, 3.14.1, 3.15.1 and 2.15.0)."""
+    outputs, loss = scenario.outputs, scenario.loss
+    count = outputs.count
+    if version.major >= 3 and version < V3_4:
+        raise KerasRaises("ValueError", "model")  # "... all values ... must be KerasTensors"
+    if loss is None:
+        return Outcome((None,) * count, (None,) * count, (None,) * count, ((),) * count, (None,) * count)
+    losses = _nested_losses(version, loss, outputs)
+    return Outcome(losses, (None,) * count, (None,) * count, ((),) * count, (None,) * count)
+
+
+def _nested_losses(version: Version, loss: ArgSpec, outputs: OutputsSpec) -> Assignment:
+    era, count, names = loss_era(version), outputs.count, outputs.names
+    outer_dict = outputs.outer_kind == "dict"
+    if era is LossEra.BY_NAME and outer_dict:
+        # `output_names` are layer names, the predictions a dict keyed otherwise: nothing is matched.
+        if loss.kind in ("list", "tuple"):
+            raise KerasRaises("ValueError")  # "... as many entries as the model has outputs" (0)
+        return (None,) * count
+    if loss.kind == "single":
+        return (BROADCAST,) * count
+    if loss.kind in ("list", "tuple"):
+        return _positional(loss, count)
+    if era is LossEra.BY_NAME:
+        # `build` zips the names with the labels' top level: outputs past its length get no loss.
+        reached = outputs.top_level_count
+        return tuple(name if i < reached else None for i, name in enumerate(names))
+    if era is LossEra.KERAS_2:
+        return tuple(_flat_labels(loss))  # a nested structure is not re-keyed by name: sorted values
+    if outer_dict:
+        raise KerasRaises("KeyError")  # the flat keys are not the outer dict's keys
+    if era is LossEra.FLATTENED:
+        return _first_positions(_flat_labels(loss), count)
+    return names
 
 
 # ------------------------------------------------------------------------------------ loss weights
@@ -381,6 +456,61 @@ def _dict_labels(version: Version, scenario: Scenario, layout: _Layout) -> Assig
     if version < V3_8 and len(labels.keys) == layout.count:
         return tuple(sorted(labels.keys))  # 3.7.0 re-pairs mismatched keys by position
     raise KerasRaises("ValueError")
+
+
+# ---------------------------------------------------------------------------------- sample weights
+
+
+def _sample_weights(version: Version, scenario: Scenario, layout: _Layout, losses: Assignment) -> Assignment:
+    """Which `sample_weight` entry weights each output's loss (None where no loss is computed).
+    Measured on 3.0.5-3.9.2, 3.14.1, 3.15.1 and 2.15.0 with `evaluate` and `fit` alike."""
+    weights = scenario.sample_weight
+    count = layout.count
+    if weights is None:
+        return (None,) * count
+    era = loss_era(version)
+    labels_kind = _labels_kind(scenario, layout)
+    if era is not LossEra.KERAS_2 and _containers_differ(weights.kind, labels_kind):
+        # The data adapter: "You should provide one `sample_weight` array per output in `y`".
+        raise KerasRaises("TypeError" if version < V3_1 else "ValueError")
+    if era is LossEra.STRUCTURED and labels_kind == "dict" and not layout.is_dict:
+        # The dict `y` is re-keyed into a list for list outputs, the `sample_weight` is not: `KeyError: 0`.
+        raise KerasRaises("KeyError")
+    assigned = _sample_weight_entries(era, weights, layout)
+    return tuple(entry if loss is not None else None for entry, loss in zip(assigned, losses))
+
+
+def _labels_kind(scenario: Scenario, layout: _Layout) -> str:
+    """The form of `y`: as given, or (not varied) one array per output in the outputs' own form."""
+    if scenario.y is not None:
+        return scenario.y.kind
+    if layout.is_dict:
+        return "dict"
+    return "single" if layout.count == 1 else "list"
+
+
+def _containers_differ(first: str, second: str) -> bool:
+    containers = ("dict", "list", "tuple")
+    return first in containers and second in containers and (first == "dict") != (second == "dict")
+
+
+def _sample_weight_entries(era: LossEra, weights: ArgSpec, layout: _Layout) -> Assignment:
+    count = layout.count
+    if weights.kind == "single":
+        return (BROADCAST,) * count
+    if weights.kind in ("list", "tuple"):
+        return _positional(weights, count)
+    if era is LossEra.FLATTENED:
+        flat = _flat_labels(weights)
+        return tuple(flat[i] if i < len(flat) else None for i in range(count))
+    names = layout.keys if layout.is_dict and era is not LossEra.BY_NAME else layout.names
+    if era is LossEra.BY_NAME:
+        # `_flatten_y`: the entries named by `output_names`, the first repeated when there are fewer.
+        present = [name for name in names if name in weights.keys]
+        if present and len(present) < count:
+            return (present[0],) * count
+        return tuple(present[i] if i < len(present) else None for i in range(count))
+    return tuple(name if name in weights.keys else None for name in names)
 
 
 # ----------------------------------------------------------------------------------------- metrics

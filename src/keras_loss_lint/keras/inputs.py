@@ -39,17 +39,7 @@ def predict_inputs(version: Version, scenario: InputScenario) -> InputOutcome:
         labels = x.labels()
         return InputOutcome(tuple(labels[i] if i < len(labels) else None for i in range(inputs.count)))
     if inputs.kind == "dict":
-        keys = inputs.keys or names
-        if any(key not in x.keys for key in keys):
-            # Keras 2.15 and 3.14.0+ check the dict first: ValueError "Missing data for input" (measured
-            # by the explain conformance test on every release).
-            if version.major < 3 or version >= FIT_RAISES_VALUE_ERROR:
-                return InputOutcome(raises="ValueError")
-            # The traced build wraps the KeyError as for list inputs (measured on 3.5.0 by the explain
-            # conformance test; the other releases of that range are assumed to do the same).
-            wrapped = scenario.method in LABEL_METHODS and V3_5 <= version < FIT_RAISES_VALUE_ERROR
-            return InputOutcome(raises="RuntimeError" if wrapped else "KeyError")
-        return InputOutcome(tuple(keys))
+        return _dict_inputs(version, scenario)
     era = inputs_era(version)
     uncovered = any(name not in x.keys for name in names)
     if uncovered and scenario.method in LABEL_METHODS and V3_5 <= version < FIT_RAISES_VALUE_ERROR:
@@ -64,6 +54,31 @@ def predict_inputs(version: Version, scenario: InputScenario) -> InputOutcome:
     if uncovered:
         return InputOutcome(raises="KeyError" if era is InputsEra.BY_NAME else "ValueError")
     return InputOutcome(tuple(names))
+
+
+def _dict_inputs(version: Version, scenario: InputScenario) -> InputOutcome:
+    """Dict inputs take the entry under each key; where the keys of `x` do not cover them, what
+    happens was measured with every method (tests/conformance/test_inputs.py, `klo110_dict_inputs_*`,
+    and the explain cases of a dict leaving a key out)."""
+    inputs, x = scenario.inputs, scenario.x
+    keys = inputs.keys or inputs.names
+    if all(key in x.keys for key in keys):
+        return InputOutcome(tuple(keys))
+    if version.major < 3:
+        return InputOutcome(raises="ValueError")
+    if inputs_era(version) is InputsEra.BY_NAME:  # 3.0-3.3 look each key up
+        return InputOutcome(raises="KeyError")
+    if scenario.method in LABEL_METHODS and version >= V3_5:
+        # The traced build fails: wrapped in RuntimeError until 3.14.0, a ValueError from then on.
+        return InputOutcome(raises="ValueError" if version >= FIT_RAISES_VALUE_ERROR else "RuntimeError")
+    if len(x.keys) < inputs.count:
+        # Too few arrays: 3.14.0 and later check first ("Missing data for input"); earlier releases fail
+        # looking up the key left without one.
+        return InputOutcome(raises="ValueError" if version >= FIT_RAISES_VALUE_ERROR else "KeyError")
+    # From 3.4.0 on, even 3.15.1, both dicts are flattened in sorted key order and paired by position:
+    # a misspelt key silently feeds its array, and its neighbours', to other inputs.
+    by_sorted_key = dict(zip(sorted(keys), sorted(x.keys)))
+    return InputOutcome(tuple(by_sorted_key[key] for key in keys))
 
 
 def intended_inputs(scenario: InputScenario) -> InputOutcome:

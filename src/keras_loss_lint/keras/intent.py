@@ -10,13 +10,25 @@ from keras_loss_lint.keras.scenario import BROADCAST, ArgSpec, Outcome, OutputsS
 def intended(scenario: Scenario) -> Outcome:
     outputs = scenario.outputs
     labels = _as_written(scenario.y, outputs)
+    losses = _as_written(scenario.loss, outputs)
     return Outcome(
-        _as_written(scenario.loss, outputs),
+        losses,
         _as_written(scenario.loss_weights, outputs) if scenario.loss is not None else (),
         labels,
         tuple((label,) if label else () for label in _as_written(scenario.metrics, outputs)),
         labels,
+        _sample_weights(scenario, losses),
     )
+
+
+def _sample_weights(scenario: Scenario, losses: tuple[str | None, ...]) -> tuple[str | None, ...]:
+    """The `sample_weight` entry each output's loss is meant to be weighted by: none where the code
+    passes no sample weights, or gives the output no loss (a weight there changes nothing)."""
+    if scenario.sample_weight is None:
+        return ()
+    written = _as_written(scenario.sample_weight, scenario.outputs)
+    losses = losses if scenario.loss is not None else (None,) * len(written)
+    return tuple(weight if loss else None for weight, loss in zip(written, losses))
 
 
 def _as_written(argument: ArgSpec | None, outputs: OutputsSpec) -> tuple[str | None, ...]:

@@ -21,11 +21,12 @@ from keras_loss_lint.keras.scenario import InputOutcome, InputScenario, Outcome,
 from keras_loss_lint.keras.versions import CANDIDATES, KERAS2_RELEASES
 
 # What part of an outcome a rule speaks about.
-Aspect = Literal["loss", "weights", "labels", "metrics", "metric_labels"]
+Aspect = Literal["loss", "weights", "labels", "metrics", "metric_labels", "sample_weights"]
+# `sample_weights` is judged only when asked for: the phrasing of the other aspects does not speak of it.
 ALL_ASPECTS: tuple[Aspect, ...] = ("loss", "weights", "labels", "metrics", "metric_labels")
 _FIELDS = {
     "loss": "loss_from", "weights": "weight_from", "labels": "label_from", "metrics": "metrics_from",
-    "metric_labels": "metric_label_from",
+    "metric_labels": "metric_label_from", "sample_weights": "sample_weight_from",
 }
 # The Keras 2 release a migration to Keras 3 starts from: what "the code used to do" means.
 KERAS_2_REFERENCE = Version(KERAS2_RELEASES[-1])

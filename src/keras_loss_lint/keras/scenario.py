@@ -1,20 +1,26 @@
 """The vocabulary shared by the semantics model, the rules and the conformance suite.
 
-A `Scenario` describes, with no Python source attached, what Keras is given: the model's outputs and the
-structure of `loss`, `loss_weights`, `metrics` and the labels `y`. An `Outcome` says what a Keras release
-does with it: which entry reaches which output, or which exception it raises. The semantics model
-predicts outcomes; the conformance suite observes them on real releases and compares.
+A `Scenario` describes, with no Python source attached, what Keras is given: the model's outputs and
+the structure of `loss`, `loss_weights`, `metrics`, the labels `y` and the `sample_weight`. An
+`Outcome` says what a Keras release does with it: which entry reaches which output, or which exception
+it raises. The semantics model predicts outcomes; the conformance suite observes them on real releases
+and compares.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Union
 
-OutputsKind = Literal["single", "list", "tuple", "dict"]
+OutputsKind = Literal["single", "list", "tuple", "dict", "nested"]
 ModelKind = Literal["functional", "sequential", "subclassed"]
 ArgKind = Literal["dict", "list", "tuple", "single"]
-Stage = Literal["compile", "fit"]
+# "model": `keras.Model(...)` itself refuses the outputs (nested outputs before 3.4).
+Stage = Literal["model", "compile", "fit"]
+
+# The structure of nested outputs: a leaf is the index of an output in `OutputsSpec.names` (Keras's
+# flattened order); a container is `("list" | "tuple", (item, ...))` or `("dict", ((key, item), ...))`.
+Nesting = Union[int, tuple[str, tuple]]
 
 # Label given to a single (non-container) argument that Keras broadcasts to every output.
 BROADCAST = "*"
@@ -31,12 +37,29 @@ class OutputsSpec:
     insertion order). For dict outputs `keys` are the dict keys in written order, aligned with `names`.
     For Sequential and subclassed models `names` holds placeholders (their names are never used by
     Keras for matching); a subclassed model whose `call` returns a dict has kind "dict" and `keys`.
+    Nested outputs (kind "nested": a container inside the outer list, tuple or dict) list `names` in
+    Keras's flattened order (lists in order, dicts by sorted key, depth first) and carry `nesting`.
     """
 
     kind: OutputsKind
     names: tuple[str, ...]
     keys: tuple[str, ...] | None = None
     model_kind: ModelKind = "functional"
+    nesting: Nesting | None = None
+
+    @classmethod
+    def nested(cls, names: tuple[str, ...], nesting: Nesting) -> "OutputsSpec":
+        return cls("nested", names, nesting=nesting)
+
+    @property
+    def outer_kind(self) -> str | None:
+        """For nested outputs, the kind of the outermost container ("list", "tuple" or "dict")."""
+        return self.nesting[0] if isinstance(self.nesting, tuple) else None
+
+    @property
+    def top_level_count(self) -> int:
+        """For nested outputs, how many entries the outermost container has."""
+        return len(self.nesting[1]) if isinstance(self.nesting, tuple) else self.count
 
     @property
     def count(self) -> int:
@@ -87,6 +110,8 @@ class Scenario:
     loss_weights: ArgSpec | None = None
     metrics: ArgSpec | None = None
     y: ArgSpec | None = None
+    # Given to `fit`/`evaluate` beside `y`; None: no sample weights.
+    sample_weight: ArgSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -97,7 +122,8 @@ class Outcome:
     trained with (None: no loss), of the `loss_weights` entry applied to it (None: weight 1 / no
     weights), of the `y` entry it is scored against, and of the `metrics` entries computed on
     it. `raises` names the exception class when Keras
-    refuses the scenario, and `stage` says whether it does so at `compile()` or at the first step.
+    refuses the scenario, and `stage` says whether it does so when the model is built, at `compile()`
+    or at the first step (`fit`, `evaluate` alike).
     """
 
     loss_from: tuple[str | None, ...] = ()
@@ -106,6 +132,8 @@ class Outcome:
     metrics_from: tuple[tuple[str, ...], ...] = ()
     # The `y` entry the output's metrics are computed against (3.14.0 differs from the loss's).
     metric_label_from: tuple[str | None, ...] = ()
+    # The `sample_weight` entry that weights the output's loss; empty when the scenario passes none.
+    sample_weight_from: tuple[str | None, ...] = ()
     raises: str | None = None
     stage: Stage = "fit"
 
@@ -120,6 +148,9 @@ InputsKind = Literal["single", "list", "tuple", "dict"]
 # The Model methods that take an `x`: how a dict `x` is fed does not depend on which one (measured,
 # tests/conformance/test_inputs.py), but the conformance suite runs each of them.
 XMethod = Literal["fit", "evaluate", "predict", "train_on_batch", "test_on_batch", "predict_on_batch"]
+# The `x` of `fit(validation_data=(x, y))`: fed after `fit` has built the model on its own `x`.
+VALIDATION = "fit_validation"
+FedBy = Literal[XMethod, "fit_validation"]
 
 
 @dataclass(frozen=True)
@@ -138,11 +169,12 @@ class InputsSpec:
 
 @dataclass(frozen=True)
 class InputScenario:
-    """What a model with these inputs is given as `x` in one call of `method`."""
+    """What a model with these inputs is given as `x` in one call of `method` (or as the validation
+    `x` of a `fit()`, `VALIDATION`)."""
 
     inputs: InputsSpec
     x: ArgSpec
-    method: XMethod = "predict"
+    method: FedBy = "predict"
 
 
 @dataclass(frozen=True)

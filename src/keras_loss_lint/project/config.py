@@ -138,6 +138,9 @@ def _apply_scalars(resolved: ResolvedConfig, layer: Options) -> ResolvedConfig:
         changes["force_exclude"] = layer.force_exclude
     if layer.output_format is not None:
         changes["output_format"] = layer.output_format
+    for limit in ("max_file_size", "analysis_time_limit", "analysis_memory_limit"):
+        if getattr(layer, limit) is not None:
+            changes[limit] = getattr(layer, limit)
     return resolved.replace(**changes)
 
 

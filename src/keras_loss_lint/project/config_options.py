@@ -5,9 +5,10 @@ specifiers are checked here for the command line too.
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping, TypeVar
 
 from keras_loss_lint.core.records import Record
 from keras_loss_lint.core.text import did_you_mean
@@ -32,6 +33,7 @@ OUTPUT_FORMATS = (
     "sarif",
 )
 RULE_SELECTOR = re.compile(r"^KLO[0-9]{0,3}$")
+T = TypeVar("T")
 
 
 class ConfigError(Exception):
@@ -50,7 +52,15 @@ KNOWN_KEYS = (
     "respect-gitignore",
     "force-exclude",
     "output-format",
+    "max-file-size",
+    "analysis-time-limit",
+    "analysis-memory-limit",
 )
+# `max-file-size`: an integer is KB; a string is a number and a unit. Units are of 1,024, as in
+# pre-commit's `check-added-large-files --maxkb` and `du -k`.
+_SIZE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(B|KB|KIB|K|MB|MIB|M)?\s*$", re.IGNORECASE)
+_UNITS = {"B": 1, "KB": 1024, "KIB": 1024, "K": 1024, "MB": 1024**2, "MIB": 1024**2, "M": 1024**2}
+SIZE_EXAMPLE = 'a size such as "256KB" or "1MB" (a number alone is KB)'
 
 
 def parse_options(table: Mapping[str, Any], anchor: Path, shown: str, where: str) -> Options:
@@ -73,6 +83,9 @@ def parse_options(table: Mapping[str, Any], anchor: Path, shown: str, where: str
         respect_gitignore=context.boolean(table, "respect-gitignore"),
         force_exclude=context.boolean(table, "force-exclude"),
         output_format=context.choice(table, "output-format", OUTPUT_FORMATS),
+        max_file_size=context.checked(table, "max-file-size", validate_file_size),
+        analysis_time_limit=context.checked(table, "analysis-time-limit", validate_time_limit),
+        analysis_memory_limit=context.checked(table, "analysis-memory-limit", validate_memory_limit),
     )
 
 
@@ -148,6 +161,15 @@ class _Context(Record):
             raise self.fail(key, f"expected true or false, got {_describe(value)}")
         return value
 
+    def checked(self, table: Mapping[str, Any], key: str, validate: Callable[[object], T]) -> T | None:
+        """`validate(value)` of a key that is set (its ValueError names the problem)."""
+        if key not in table:
+            return None
+        try:
+            return validate(table[key])
+        except ValueError as error:
+            raise self.fail(key, str(error)) from None
+
     def choice(self, table: Mapping[str, Any], key: str, choices: tuple[str, ...]) -> str | None:
         if key not in table:
             return None
@@ -172,6 +194,48 @@ def validate_selector(value: str) -> str:
     return code
 
 
+def validate_file_size(value: object) -> int:
+    """`max-file-size` in bytes: an integer of KB, or a string such as "256KB", "1.5MB", "65536B".
+    ValueError otherwise, or outside 1 byte to what is read of a source file at most."""
+    from keras_loss_lint.project.settings import LARGEST_MAX_FILE_SIZE, format_size
+
+    if isinstance(value, int) and not isinstance(value, bool):
+        size = value * 1024
+    elif isinstance(value, str) and (match := _SIZE.match(value)):
+        scaled = float(match.group(1)) * _UNITS[(match.group(2) or "KB").upper()]
+        size = int(scaled) if math.isfinite(scaled) else LARGEST_MAX_FILE_SIZE + 1
+    else:
+        raise ValueError(f"expected {SIZE_EXAMPLE}, got {_shown(value)}")
+    if not 1 <= size <= LARGEST_MAX_FILE_SIZE:
+        raise ValueError(f"expected a size from 1B to {format_size(LARGEST_MAX_FILE_SIZE)}, got {_shown(value)}")
+    return size
+
+
+def validate_time_limit(value: object, text: bool = False) -> float:
+    """`analysis-time-limit`: seconds of CPU time, a positive number (`text`: written as a string, as
+    on the command line)."""
+    return _positive_number(value, text, "seconds", "2 or 0.5")
+
+
+def validate_memory_limit(value: object, text: bool = False) -> float:
+    """`analysis-memory-limit`: MB of memory growth, a positive number (`text`: as for the time)."""
+    return _positive_number(value, text, "MB", "150")
+
+
+def _positive_number(value: object, text: bool, unit: str, example: str) -> float:
+    number = math.nan
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and not text:
+        number = float(value) if not isinstance(value, int) or value < 2**53 else math.inf
+    elif isinstance(value, str) and text:
+        try:
+            number = float(value)
+        except ValueError:
+            pass
+    if not (math.isfinite(number) and number > 0):
+        raise ValueError(f"expected a positive number of {unit} (e.g. {example}), got {_shown(value)}")
+    return number
+
+
 def validate_keras_version(value: str) -> TargetVersions:
     """Raise `InvalidKerasVersion` for a specifier that is not PEP 440."""
     from keras_loss_lint.keras.versions import InvalidKerasVersion, TargetVersions, parse_specifier
@@ -180,6 +244,16 @@ def validate_keras_version(value: str) -> TargetVersions:
         raise InvalidKerasVersion("empty Keras version specifier: expected e.g. '==3.5.0' or '>=3.7'")
     parse_specifier(value)
     return TargetVersions.from_specifier(value, "")
+
+
+def _shown(value: object, width: int = 40) -> str:
+    """A scalar as written (cut short: a value may be thousands of digits long), else its kind."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return _describe(value)
+    if isinstance(value, int) and abs(value) >= 10**width:
+        return "a very large integer"  # str() of one may exceed Python's int-string limit
+    text = repr(value)
+    return text if len(text) <= width else f"{text[: width - 3]}..."
 
 
 def _describe(value: object) -> str:

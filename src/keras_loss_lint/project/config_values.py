@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 from keras_loss_lint.core.records import Record
 
 if TYPE_CHECKING:
-    from keras_loss_lint.project.settings import Selection, Settings
+    from keras_loss_lint.project.settings import Limits, Selection, Settings
     from keras_loss_lint.keras.versions import TargetVersions
 
 
@@ -99,6 +99,9 @@ class Options(Record):
         "respect_gitignore",
         "force_exclude",
         "output_format",
+        "max_file_size",
+        "analysis_time_limit",
+        "analysis_memory_limit",
     )
     _defaults = {
         "select": None,
@@ -113,6 +116,9 @@ class Options(Record):
         "respect_gitignore": None,
         "force_exclude": None,
         "output_format": None,
+        "max_file_size": None,
+        "analysis_time_limit": None,
+        "analysis_memory_limit": None,
     }
     select: tuple[str, ...] | None
     extend_select: tuple[str, ...]
@@ -126,6 +132,9 @@ class Options(Record):
     respect_gitignore: bool | None
     force_exclude: bool | None
     output_format: str | None
+    max_file_size: int | None  # bytes
+    analysis_time_limit: float | None  # seconds
+    analysis_memory_limit: float | None  # MB
 
 
 class ResolvedConfig(Record):
@@ -143,6 +152,9 @@ class ResolvedConfig(Record):
         "respect_gitignore",
         "force_exclude",
         "output_format",
+        "max_file_size",
+        "analysis_time_limit",
+        "analysis_memory_limit",
     )
     _defaults = {
         "select": ("KLO",),
@@ -154,6 +166,10 @@ class ResolvedConfig(Record):
         "respect_gitignore": True,
         "force_exclude": False,
         "output_format": "full",
+        # None: the default of `project.settings.Limits` (not imported here, to keep this module light).
+        "max_file_size": None,
+        "analysis_time_limit": None,
+        "analysis_memory_limit": None,
     }
     config_path: Path | None
     root: Path
@@ -166,6 +182,9 @@ class ResolvedConfig(Record):
     respect_gitignore: bool
     force_exclude: bool
     output_format: str
+    max_file_size: int | None
+    analysis_time_limit: float | None
+    analysis_memory_limit: float | None
 
     @property
     def selection(self) -> Selection:
@@ -191,7 +210,19 @@ class ResolvedConfig(Record):
 
         ignored = self.ignored_codes(path) if path is not None else ()
         selection = Selection(self.select, self.ignore, ignored)
-        return Settings(selection, self.target_for(path, notebook_cells))
+        return Settings(selection, self.target_for(path, notebook_cells), limits=self.limits)
+
+    @property
+    def limits(self) -> Limits:
+        """The size limit and the analysis ceiling, each the default where nothing set it."""
+        from keras_loss_lint.project.settings import Limits
+
+        defaults = Limits()
+        return Limits(
+            defaults.seconds if self.analysis_time_limit is None else self.analysis_time_limit,
+            defaults.memory_mb if self.analysis_memory_limit is None else self.analysis_memory_limit,
+            defaults.max_file_size if self.max_file_size is None else self.max_file_size,
+        )
 
     def target_for(self, path: Path | None, notebook_cells: Iterable[str] | None = None) -> TargetVersions:
         from keras_loss_lint.project.target import resolve_target

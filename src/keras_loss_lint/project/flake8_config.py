@@ -5,6 +5,12 @@ gets the same findings from the CLI, the pre-commit hook and the language server
 without a `[tool.keras-loss-lint]` configuration, a flake8 configuration that sets `keras-version`,
 or names KLO codes in `ignore`, `extend-ignore` or `per-file-ignores`, is that directory's
 configuration. Its other options (and other tools' codes) are flake8's business and are left alone.
+
+The plugin's own options are read here too, under the names the plugin gives them in flake8 (a
+prefix keeps them apart from other plugins' options): `keras-max-file-size`,
+`keras-analysis-time-limit` and `keras-analysis-memory-limit`, the `max-file-size`,
+`analysis-time-limit` and `analysis-memory-limit` of `[tool.keras-loss-lint]`; a section that sets
+one of them is a configuration as well.
 """
 
 from __future__ import annotations
@@ -14,7 +20,13 @@ import re
 from pathlib import Path
 
 from keras_loss_lint.project.config_files import is_regular_file, read_config_text
-from keras_loss_lint.project.config_options import ConfigError, validate_keras_version
+from keras_loss_lint.project.config_options import (
+    ConfigError,
+    validate_file_size,
+    validate_keras_version,
+    validate_memory_limit,
+    validate_time_limit,
+)
 from keras_loss_lint.project.config_values import Options, Pattern, PerFileIgnore
 
 # flake8 looks for its configuration in these files, in this order.
@@ -23,6 +35,12 @@ SECTION = "flake8"
 OWN_CODE = re.compile(r"^KLO[0-9]{0,3}$")
 _TOKEN = re.compile(r"[^\s,:]+|:")
 _CODE = re.compile(r"^[A-Z]+[0-9]*$")
+# The plugin's limit options in flake8 (see `faces.flake8_plugin`), with the `Options` field of each.
+LIMIT_OPTIONS = {
+    "keras-max-file-size": "max_file_size",
+    "keras-analysis-time-limit": "analysis_time_limit",
+    "keras-analysis-memory-limit": "analysis_memory_limit",
+}
 
 
 def flake8_config_in(directory: Path) -> Path | None:
@@ -50,7 +68,30 @@ def load_flake8_config(path: Path, shown: str) -> Options:
         per_file_ignores=_per_file_ignores(_get(section, "per-file-ignores") or "", path.parent.resolve()),
         keras_version=keras_version,
         keras_version_source=f"keras-version in {shown} [{SECTION}]" if keras_version is not None else "",
+        **_limits(section, shown),
     )
+
+
+def _limits(section: configparser.SectionProxy, shown: str) -> dict[str, float | int]:
+    found: dict[str, float | int] = {}
+    for option, field in LIMIT_OPTIONS.items():
+        value = _get(section, option)
+        if value is None:
+            continue
+        try:
+            found[field] = validate_limit_text(option, value)
+        except ValueError as error:
+            raise ConfigError(f"{shown}: {option!r} in [{SECTION}]: {error}") from None
+    return found
+
+
+def validate_limit_text(option: str, value: str) -> float | int:
+    """The value of one of `LIMIT_OPTIONS` written as text (an ini file, flake8's command line)."""
+    if option == "keras-max-file-size":
+        return validate_file_size(value)  # a number without a unit is KB, as in TOML
+    if option == "keras-analysis-time-limit":
+        return validate_time_limit(value, text=True)
+    return validate_memory_limit(value, text=True)
 
 
 def _speaks_of_klo(path: Path) -> bool:
@@ -60,7 +101,7 @@ def _speaks_of_klo(path: Path) -> bool:
         return False
     if section is None:
         return False
-    if _get(section, "keras-version") is not None:
+    if any(_get(section, key) is not None for key in ("keras-version", *LIMIT_OPTIONS)):
         return True
     return any("KLO" in (_get(section, key) or "") for key in ("ignore", "extend-ignore", "per-file-ignores"))
 

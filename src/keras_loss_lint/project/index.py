@@ -17,17 +17,22 @@ there is not the project's. Which third-party packages the project's environment
 Files outside the root, in virtual environments, site-packages or the default-excluded directories
 (`.git`, `.venv`, `build`, ...) are never read. Texts are read through a reader callback (the language
 server supplies unsaved editor text) or from disk, cached by modification time and size.
+
+Over 500 lines: finding modules, reading their texts and the pre-check's walks over their imports
+share one cache and one lock per index; what a module binds is read in `project/bindings.py`.
 """
 
 from __future__ import annotations
 
 import os
-import stat
 import re
+import stat
 import sys
 import threading
 from typing import Callable, Iterable, NamedTuple, Optional, Protocol, Sequence
 
+from keras_loss_lint.keras.api import CANDIDATE_CALL
+from keras_loss_lint.project.bindings import Binding, recording_names, top_level_bindings
 from keras_loss_lint.project.config import DEFAULT_EXCLUDES
 
 __all__ = [
@@ -52,6 +57,15 @@ MAX_MODULE_BYTES = 2_000_000
 Reader = Callable[[str], Optional[str]]
 # (directory, whether it comes before the standard library on sys.path)
 SearchPath = tuple[tuple[str, bool], ...]
+
+# A name as a word of the text (`compile_fixed` in `from helpers import compile_fixed`).
+_WORD = re.compile(r"[^\W\d]\w*")
+# Packages the analysis reads as the Keras API and never as project code (analysis/keras_api.py's
+# UNDERSTOOD_PACKAGES): a project that is Keras's own source imports itself through them.
+ANALYSED_AS_KERAS = frozenset({"keras", "tensorflow", "tf_keras", "numpy"})
+# How many modules `calls_recording_code` follows a file's imports through: as many as the analysis
+# follows for one file (analysis/project_modules.py's MAX_MODULES).
+RECORDING_REACH = 32
 
 _IMPORT_LINE = re.compile(r"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import\b|import[ \t]+([\w., \t]+))", re.M)
 
@@ -99,7 +113,9 @@ class ProjectIndex:
         self._reader = reader
         self._texts: dict[str, tuple[tuple[int, int], str]] = {}
         self._lock = threading.Lock()
-        self._summaries: dict[tuple[str, SearchPath], tuple[str, tuple[bool, tuple[Located, ...]]]] = {}
+        self._summaries: dict[tuple[str, SearchPath], tuple[str, ModuleSummary]] = {}
+        self._binding_cache: dict[str, tuple[str, tuple[Binding, ...]]] = {}
+        self._seeded: dict[str, tuple[str, bool]] = {}
         self._contained: dict[str, bool] = {}  # a path's place never changes: asked for every read
 
     # ---------------------------------------------------------------------------- what is inside
@@ -186,21 +202,28 @@ class ProjectIndex:
 
     # ------------------------------------------------------------------------------- resolution
 
-    def find(self, name: str, search: SearchPath) -> Optional[Located]:
-        """The project module `name` (dotted, absolute) as Python would import it, or None."""
+    def find(self, name: str, search: SearchPath, absent: Optional[list[str]] = None) -> Optional[Located]:
+        """The project module `name` (dotted, absolute) as Python would import it, or None.
+
+        `absent` collects the files that do not exist but would be imported instead if they did (see
+        `_find_in`): a result read without them changes when one is created. A standard-library name
+        adds none: a script's own `random.py` is possible, but not worth a dependency per import."""
         parts = name.split(".")
         if not all(part.isidentifier() for part in parts):
             return None
         top = parts[0]
         candidates = [d for d, shadows in search if shadows or top not in STANDARD_LIBRARY]
-        found = self._find_in(top, candidates)
+        absent = absent if top not in STANDARD_LIBRARY else None
+        found = self._find_in(top, candidates, "", absent)
         for part in parts[1:]:
             if found is None or not found.is_package:
                 return None
-            found = self._find_in(part, list(found.package_dirs), f"{found.name}.")
+            found = self._find_in(part, list(found.package_dirs), f"{found.name}.", absent)
         return found
 
-    def find_relative(self, name: Optional[str], importer: str, level: int) -> Optional[Located]:
+    def find_relative(
+        self, name: Optional[str], importer: str, level: int, absent: Optional[list[str]] = None
+    ) -> Optional[Located]:
         """`from .name import ...` (`level` dots) in the module whose file is `importer`."""
         base = os.path.dirname(os.path.abspath(importer))
         for _ in range(level - 1):
@@ -214,15 +237,20 @@ class ProjectIndex:
         for part in name.split("."):
             if found is None or not found.is_package or not part.isidentifier():
                 return None
-            found = self._find_in(part, list(found.package_dirs), f"{found.name}.")
+            found = self._find_in(part, list(found.package_dirs), f"{found.name}.", absent)
         return found
 
-    def submodule(self, package: Package, name: str) -> Optional[Located]:
+    def submodule(self, package: Package, name: str, absent: Optional[list[str]] = None) -> Optional[Located]:
         if not package.package_dirs or not name.isidentifier():
             return None
-        return self._find_in(name, list(package.package_dirs), f"{package.name}.")
+        return self._find_in(name, list(package.package_dirs), f"{package.name}.", absent)
 
-    def _find_in(self, part: str, directories: Iterable[str], prefix: str = "") -> Optional[Located]:
+    def _find_in(
+        self, part: str, directories: Iterable[str], prefix: str = "", absent: Optional[list[str]] = None
+    ) -> Optional[Located]:
+        """The first `part/__init__.py` or `part.py` along `directories`, else a namespace package.
+        Each file looked for and missing before the one found (all of them, when none or only a
+        namespace package is found) goes to `absent`: created, it would be the one imported."""
         namespace: list[str] = []
         for directory in directories:
             if not self.contains(os.path.join(directory, part, "x")):
@@ -233,7 +261,11 @@ class ProjectIndex:
                 return Located(prefix + part, init, (package,))
             module = os.path.join(directory, part + SOURCE_SUFFIX)
             if os.path.isfile(module) and self.contains(module):
+                if absent is not None:
+                    absent.append(init)
                 return Located(prefix + part, module)
+            if absent is not None:
+                absent += [init, module]
             if os.path.isdir(package):
                 namespace.append(package)
         if namespace:
@@ -252,14 +284,52 @@ class ProjectIndex:
         unchanged: a run reads and scans each module once, not once per importer."""
         return self._reach(source, path, limit)[0]
 
+    def calls_recording_code(self, source: str, path: Optional[str], limit: int = RECORDING_REACH) -> bool:
+        """Whether `source` names something a project module it imports defines around a call of a
+        recorded method (`def compile_fixed(model): model.compile(...)`): such a call, made with what
+        this file passes, is reported here, though this file's own text holds no `.compile(`.
+
+        What a module defines is read from its `ast`, once per text: its top-level functions, classes
+        and assignments that mention a recorded method as an attribute, or a name (of the module
+        itself, or imported from another project module) that does, to a fixed point over every
+        module reached, so re-exports, helpers of helpers and import cycles count. The walk stops at
+        `limit` modules, the analysis's own bound per file (it follows no more either, though in an
+        order of its own: in a file whose imports reach more modules, a helper found only past the
+        bound may go unreported). A file importing no project module costs the scan of its import
+        lines and their look-up; one whose imports reach no such call (most code that is not Keras
+        code) the walk over the cached summaries of what they reach, parsing only the texts that
+        hold a recorded method's name."""
+        return self._recording(source, path, limit)[0]
+
+    def recording_names(self, source: str, path: Optional[str], limit: int = RECORDING_REACH) -> frozenset[str]:
+        """The names `source` imports from project modules that are bound to code holding a call of
+        a recorded method (see `calls_recording_code`): a function of this file that calls one of
+        them may record a call though its own text writes none."""
+        if _IMPORT_LINE.search(source) is None:
+            return frozenset()
+        search = self.search_path(path)
+        direct = [
+            located for located in self._textual_imports(source, path, search, [])
+            if located.name.split(".", 1)[0] not in ANALYSED_AS_KERAS
+        ]
+        if not direct:
+            return frozenset()
+        reached = self._reachable(direct, search, limit)
+        if not any(self._holds_recorded_call(file) for file in reached):
+            return frozenset()
+        return self._recording_names(reached, {located.file for located in direct if located.file})
+
     def consulted(self, source: str, path: Optional[str], limit: int = 32) -> tuple[str, ...]:
-        """The project files `reaches_keras` reads to answer for `source`: a file it turned away
-        must be asked again when one of them changes (it may come to import a Keras model)."""
-        return tuple(sorted(self._reach(source, path, limit)[1]))
+        """The project files the pre-check reads to answer for `source` (`reaches_keras` and
+        `calls_recording_code`), and the files its imports would resolve to if they existed: a file
+        it turned away must be asked again when one of them changes or appears."""
+        found = self._reach(source, path, limit)[1] | self._recording(source, path, RECORDING_REACH)[1]
+        return tuple(sorted(found))
 
     def _reach(self, source: str, path: Optional[str], limit: int) -> tuple[bool, set[str]]:
         search = self.search_path(path)
-        pending = list(self._textual_imports(source, path, search))
+        absent: list[str] = []
+        pending = list(self._textual_imports(source, path, search, absent))
         seen: set[str] = set()
         while pending:
             located = pending.pop()
@@ -269,14 +339,15 @@ class ProjectIndex:
             summary = self._summary(located.file, search)
             if summary is None:
                 continue
-            mentions_keras, imports = summary
+            mentions_keras, imports, missing = summary
+            absent += missing
             if mentions_keras:
-                return True, seen
+                return True, seen | set(absent)
             if len(seen) < limit:
                 pending.extend(imports)
-        return False, seen
+        return False, seen | set(absent)
 
-    def _summary(self, file: str, search: SearchPath) -> Optional[tuple[bool, tuple[Located, ...]]]:
+    def _summary(self, file: str, search: SearchPath) -> Optional[ModuleSummary]:
         text = self.read(file)
         if text is None:
             return None
@@ -285,40 +356,121 @@ class ProjectIndex:
             cached = self._summaries.get(key)
         if cached is not None and cached[0] is text:  # `read` hands back the same string while unchanged
             return cached[1]
-        summary = ("keras" in text, tuple(self._textual_imports(text, file, search)))
+        absent: list[str] = []
+        imports = tuple(self._textual_imports(text, file, search, absent))
+        summary = ("keras" in text, imports, tuple(absent))
         with self._lock:
             self._summaries[key] = (text, summary)
         return summary
 
-    def _textual_imports(self, text: str, importer: Optional[str], search: SearchPath) -> list[Located]:
+    def _recording(self, source: str, path: Optional[str], limit: int) -> tuple[bool, set[str]]:
+        """(`calls_recording_code`'s answer, the files read and the absent ones looked for)."""
+        if _IMPORT_LINE.search(source) is None:
+            return False, set()
+        search = self.search_path(path)
+        absent: list[str] = []
+        direct = [
+            located for located in self._textual_imports(source, path, search, absent)
+            if located.name.split(".", 1)[0] not in ANALYSED_AS_KERAS
+        ]
+        if not direct:
+            return False, set(absent)
+        reached = self._reachable(direct, search, limit)
+        read = set(reached) | set(absent)
+        if not any(self._holds_recorded_call(file) for file in reached):
+            return False, read
+        names = self._recording_names(reached, {located.file for located in direct if located.file})
+        return bool(names) and not names.isdisjoint(_WORD.findall(source)), read
+
+    def _reachable(self, direct: list[Located], search: SearchPath, limit: int) -> dict[str, ModuleSummary]:
+        """The project modules `direct` leads to through import lines (at most `limit`, in the order
+        they are imported), with their summaries."""
+        reached: dict[str, ModuleSummary] = {}
+        pending = list(reversed(direct))
+        while pending and len(reached) < limit:
+            located = pending.pop()
+            file = located.file
+            if file is None or file in reached or located.name.split(".", 1)[0] in ANALYSED_AS_KERAS:
+                continue
+            summary = self._summary(file, search)
+            if summary is None:
+                continue
+            reached[file] = summary
+            pending.extend(reversed(summary[1]))
+        return reached
+
+    def _recording_names(self, reached: dict[str, ModuleSummary], wanted: set[str]) -> frozenset[str]:
+        """The names the modules `wanted` bind to code holding a recorded call."""
+        modules = {
+            file: (self._bindings(file), [located.file for located in summary[1] if located.file is not None])
+            for file, summary in reached.items()
+        }
+        return recording_names(modules, wanted)
+
+    def _holds_recorded_call(self, file: str) -> bool:
+        """Whether a binding of the module records; without a recorded method's word in its text
+        none can, and the text is not parsed."""
+        text = self.read(file)
+        if text is None:
+            return False
+        with self._lock:
+            cached = self._seeded.get(file)
+        if cached is not None and cached[0] is text:
+            return cached[1]
+        seeded = CANDIDATE_CALL.search(text) is not None and any(binding.records for binding in self._bindings(file))
+        with self._lock:
+            self._seeded[file] = (text, seeded)
+        return seeded
+
+    def _bindings(self, file: str) -> tuple[Binding, ...]:
+        """The module's top-level bindings (see `calls_recording_code`), kept while its text is."""
+        text = self.read(file)
+        if text is None:
+            return ()
+        with self._lock:
+            cached = self._binding_cache.get(file)
+        if cached is not None and cached[0] is text:
+            return cached[1]
+        bindings = tuple(top_level_bindings(text))
+        with self._lock:
+            self._binding_cache[file] = (text, bindings)
+        return bindings
+
+    def _textual_imports(
+        self, text: str, importer: Optional[str], search: SearchPath, absent: Optional[list[str]] = None
+    ) -> list[Located]:
         found: list[Located] = []
+
+        def find(prefix: str) -> Optional[Located]:
+            return self.find(prefix, search, absent)
+
         for match in _IMPORT_LINE.finditer(text):
             dots, module, names = match.group(1), match.group(2), match.group(3)
             if names is not None:
                 for item in names.split(","):
                     dotted = item.split()[0] if item.split() else ""
-                    found.extend(self._along(dotted, lambda prefix: self.find(prefix, search)) if dotted else ())
+                    found.extend(self._along(dotted, find) if dotted else ())
                 continue
-            chain = self._imported_chain(dots, module, importer, search)
+            chain = self._imported_chain(dots, module, importer, search, absent)
             found.extend(chain)
             if chain and chain[-1].is_package:
                 # `from pkg import submodule`: the submodules named after `import` are read too.
-                found.extend(self._package_members(text, match.end(), chain[-1]))
+                found.extend(self._package_members(text, match.end(), chain[-1], absent))
         return found
 
     def _imported_chain(
-        self, dots: str, module: str, importer: Optional[str], search: SearchPath
+        self, dots: str, module: str, importer: Optional[str], search: SearchPath, absent: Optional[list[str]] = None
     ) -> list[Located]:
         """The modules `from <dots><module> import ...` runs, outermost package first."""
         if not dots:
-            return self._along(module, lambda prefix: self.find(prefix, search)) if module else []
+            return self._along(module, lambda prefix: self.find(prefix, search, absent)) if module else []
         if importer is None:
             return []
         level, script = len(dots), importer
         if not module:
             package = self.find_relative(None, script, level)
             return [package] if package is not None else []
-        return self._along(module, lambda prefix: self.find_relative(prefix, script, level))
+        return self._along(module, lambda prefix: self.find_relative(prefix, script, level, absent))
 
     @staticmethod
     def _along(dotted: str, find: Callable[[str], Optional[Located]]) -> list[Located]:
@@ -327,16 +479,23 @@ class ProjectIndex:
         chain = [find(".".join(parts[: count + 1])) for count in range(len(parts))]
         return [located for located in chain if located is not None] if chain[-1] is not None else []
 
-    def _package_members(self, text: str, start: int, package: Located) -> list[Located]:
+    def _package_members(
+        self, text: str, start: int, package: Located, absent: Optional[list[str]] = None
+    ) -> list[Located]:
         tail = re.match(r"[ \t]*\(?([\w, \t\n]*)", text[start:start + 2_000])
         names = tail.group(1).replace("\n", " ").split(",") if tail else []
         found = []
         for item in names:
             words = item.split()
-            located = self.submodule(package, words[0]) if words else None
+            located = self.submodule(package, words[0], absent) if words else None
             if located is not None:
                 found.append(located)
         return found
+
+
+# (whether the text mentions Keras, the modules its import lines name, the files those would be if
+# they existed)
+ModuleSummary = tuple[bool, tuple[Located, ...], tuple[str, ...]]
 
 
 def _file_if_exists(path: str) -> Optional[str]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Sequence
 
 from keras_loss_lint.keras.versions import TargetVersions
+from keras_loss_lint.project.files import MAX_SOURCE_BYTES
 
 
 @dataclass(frozen=True)
@@ -36,17 +38,49 @@ def _longest_prefix(code: str, prefixes: tuple[str, ...]) -> int:
 # either, the rest of the file is not analysed and the file is reported as not fully analysed (KLO902).
 # Real training scripts take milliseconds and a few MB; the hostile inputs of benchmarks/worst_case.py
 # are what reach these.
-DEFAULT_TIME_LIMIT_SECONDS = 2.0
+# 1.5 s, so that the parse of a file at the size limit and its analysis stay within 2 s together.
+DEFAULT_TIME_LIMIT_SECONDS = 1.5
 DEFAULT_MEMORY_LIMIT_MB = 150.0
+# The size limit: a larger file (a notebook: its code) is not parsed at all, and says so (KLO902).
+# LibCST's parse cannot be interrupted and costs up to 20 ms and 2.2 MB per KB of the densest source
+# (a long literal list); at this limit the costliest inputs of benchmarks/worst_case.py take about
+# 1.2 s and 150 MB on top of the process (see benchmarks/results.md), within 2 s and 200 MB. Real
+# training scripts are a few KB to about 60 KB.
+KB = 1024
+DEFAULT_MAX_FILE_SIZE = 64 * KB  # bytes of UTF-8
+# No configuration may raise the limit past what is read of a source file.
+LARGEST_MAX_FILE_SIZE = MAX_SOURCE_BYTES
 
 
 @dataclass(frozen=True)
 class Limits:
     """How long, and how much memory beyond what the parsed file holds, one file's analysis may take
-    (None: no limit of that kind)."""
+    (None: no limit of that kind), and the size (bytes of UTF-8) above which a file is not parsed."""
 
     seconds: float | None = DEFAULT_TIME_LIMIT_SECONDS
     memory_mb: float | None = DEFAULT_MEMORY_LIMIT_MB
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+
+    def too_large(self, source: str) -> str | None:
+        """Why `source` is not to be parsed (its UTF-8 size is above `max_file_size`), or None."""
+        return self._refusal((source,), 0)
+
+    def cells_too_large(self, cells: Sequence[str]) -> str | None:
+        """The same for a notebook's code cells, before they are prepared and joined: their size as
+        the module that joins them (a newline after each), IPython syntax not yet masked."""
+        return self._refusal(cells, len(cells))
+
+    def _refusal(self, texts: Sequence[str], newlines: int) -> str | None:
+        characters = sum(map(len, texts)) + newlines
+        if characters <= self.max_file_size // 4:  # no character takes more than 4 bytes: no need to encode
+            return None
+        size = characters if characters > self.max_file_size else sum(map(_utf8_size, texts)) + newlines
+        if size <= self.max_file_size:
+            return None
+        shown, limit = format_size(size), format_size(self.max_file_size)
+        if shown == limit:
+            shown, limit = f"{size:,} bytes", f"{self.max_file_size:,} bytes"
+        return f"too large to analyse ({shown}; max-file-size is {limit})"
 
 
 @dataclass(frozen=True)
@@ -63,3 +97,15 @@ class Settings:
 
 
 DEFAULT_SETTINGS = Settings()
+
+
+def format_size(size: int) -> str:
+    """A size as `max-file-size` is written: bytes, KB or MB (of 1,024 bytes), one decimal at most."""
+    if size < KB:
+        return f"{size} bytes"
+    value, unit = (size / KB, "KB") if size < KB * KB else (size / (KB * KB), "MB")
+    return f"{value:.1f}".removesuffix(".0") + f" {unit}"
+
+
+def _utf8_size(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))

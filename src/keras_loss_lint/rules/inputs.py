@@ -10,6 +10,7 @@ from packaging.version import Version
 
 from keras_loss_lint.analysis.facts import Argument, CallFacts, Mapping, ModelFacts, Outputs
 from keras_loss_lint.keras.api import LABEL_METHODS, PREDICT_METHODS
+from keras_loss_lint.keras.scenario import VALIDATION, FedBy
 from keras_loss_lint.keras.semantics import (
     ArgSpec,
     InputOutcome,
@@ -39,8 +40,21 @@ class KnownInputs:
         return all(name is not None for name in self.names)
 
     def labels(self) -> tuple[str, ...]:
-        """How a message refers to each input."""
+        """Each input's name, or a label no key can equal for an unnamed one."""
         return tuple(name if name is not None else f"<unnamed input #{i}>" for i, name in enumerate(self.names))
+
+    @property
+    def by_key(self) -> bool:
+        """Dict inputs: a dict `x` is matched by the dict's keys, not by the inputs' names."""
+        return self.inputs.kind == "dict"
+
+    def keys(self) -> tuple[Optional[str], ...]:
+        """What each input's entry in a dict `x` should be keyed by (None: an auto name)."""
+        return self.inputs.keys() if self.by_key else self.names
+
+    def shown(self) -> tuple[str, ...]:
+        """How a message lists the inputs: the dict's keys, or the inputs' names."""
+        return self.inputs.keys() if self.by_key else self.labels()
 
 
 def known_inputs(call: CallFacts) -> Optional[KnownInputs]:
@@ -48,7 +62,7 @@ def known_inputs(call: CallFacts) -> Optional[KnownInputs]:
     if model is None or model.kind != "functional" or model.inputs is None:
         return None
     inputs = model.inputs
-    if inputs.kind not in ("list", "tuple", "single") or not inputs.all_known():
+    if inputs.kind not in ("list", "tuple", "single", "dict") or not inputs.all_known():
         return None
     names: list[Optional[str]] = []
     for leaf in inputs.leaves:
@@ -59,19 +73,43 @@ def known_inputs(call: CallFacts) -> Optional[KnownInputs]:
     return KnownInputs(model, inputs, tuple(names))
 
 
-def dict_x(call: CallFacts) -> Optional[tuple[Argument, Mapping]]:
-    argument = call.argument("x")
-    if argument is None or not isinstance(argument.value, Mapping):
-        return None
-    return argument, argument.value
+@dataclass(frozen=True)
+class DictX:
+    """A dict written where a call's inputs go: the call's `x`, or the `x` of its `validation_data`."""
+
+    argument: Argument
+    mapping: Mapping
+    fed_by: FedBy  # the method Keras feeds it through (a validation `x`: after fit built the model)
+    shown: str  # how a message names it: "`x`"
+    described: str  # and how it names the dict: "a dict `x`"
+
+    def keys(self) -> tuple[str, ...]:
+        return self.mapping.keys()
 
 
-def scenario_of(known: KnownInputs, x: Mapping, method: str) -> InputScenario:
+_WHERE_X_GOES = (
+    ("x", "`x`", "a dict `x`"),
+    ("validation_x", "the `validation_data` `x`", "a dict `x` in `validation_data`"),
+)
+
+
+def dict_xs(call: CallFacts) -> list[DictX]:
+    found = []
+    for argument_name, shown, described in _WHERE_X_GOES:
+        argument = call.argument(argument_name)
+        if argument is not None and isinstance(argument.value, Mapping):
+            fed_by = call.method if argument_name == "x" else VALIDATION
+            found.append(DictX(argument, argument.value, fed_by, shown, described))  # type: ignore[arg-type]
+    return found
+
+
+def scenario_of(known: KnownInputs, x: DictX) -> InputScenario:
     """The call as a semantics scenario; unnamed inputs stand in under their labels, which no key of
     `x` may equal (the callers stay silent when a key may be an auto name)."""
     kind = known.inputs.kind
-    spec = InputsSpec(kind, known.labels())  # type: ignore[arg-type]
-    return InputScenario(spec, ArgSpec.dict_of(*x.keys()), method)  # type: ignore[arg-type]
+    keys = known.inputs.keys() if kind == "dict" else None
+    spec = InputsSpec(kind, known.labels(), keys)  # type: ignore[arg-type]
+    return InputScenario(spec, ArgSpec.dict_of(*x.keys()), x.fed_by)
 
 
 def effects(
@@ -82,9 +120,11 @@ def effects(
     grouped: dict[InputOutcome, list[Version]] = {}
     for version in versions:
         grouped.setdefault(predict_inputs(version, scenario), []).append(version)
+    inputs = scenario.inputs
+    labels = inputs.keys if inputs.kind == "dict" and inputs.keys is not None else inputs.names
     phrases = []
     for outcome, on in grouped.items():
-        phrase = _phrase(outcome, meant, on, scenario.inputs.names, include_ignored)
+        phrase = _phrase(outcome, meant, on, labels, include_ignored)
         if phrase:
             phrases.append(phrase)
     return phrases

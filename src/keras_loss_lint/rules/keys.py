@@ -11,7 +11,15 @@ from keras_loss_lint.core.diagnostics import Applicability
 from keras_loss_lint.analysis.facts import CallFacts, Entry, Mapping
 from keras_loss_lint.keras.judgement import judge
 from keras_loss_lint.rules.base import FixProposal, NodeEdit, Report, Rule, RuleContext
-from keras_loss_lint.rules.phrasing import argument_scenario, aspect_of, effects, outputs_spec
+from keras_loss_lint.keras.scenario import ArgSpec
+from keras_loss_lint.rules.phrasing import (
+    argument_scenario,
+    argument_shown,
+    aspect_of,
+    comes_out_right,
+    effects,
+    outputs_spec,
+)
 from keras_loss_lint.rules.common import (
     arg_spec,
     did_you_mean,
@@ -64,13 +72,38 @@ def _report(
     noun, verb = ("key", "names") if len(entries) == 1 else ("keys", "name")
     consequence, versions = _consequence(context, call, argument_name)
     message = (
-        f"`{argument_name}` {noun} {keys} {verb} no output of {model_label(call)} "
+        f"{argument_shown(argument_name)} {noun} {keys} {verb} no output of {model_label(call)} "
         f"(outputs: {expected_names(call.model)}){consequence}"
     )
     entry = entries[0]
     node = entry.key_node if len(entries) == 1 and entry.key_node is not None else call.arguments[argument_name].node
-    fix = _rename_fix(entry, suggestions[entry.key]) if len(entries) == 1 else None
+    fix = None
+    suggestion = suggestions[entry.key]
+    if len(entries) == 1 and suggestion is not None and _rename_comes_out_right(
+        context, call, argument_name, entry.key, suggestion
+    ):
+        fix = _rename_fix(entry, suggestion)
     return Report(rule.code, node, message, fix, versions)
+
+
+def _rename_comes_out_right(context: RuleContext, call: CallFacts, argument_name: str, key: str, new: str) -> bool:
+    """Whether the dict with `key` renamed to `new` does what it says on every targeted release, as
+    the semantics model judges it: a rename that leaves the dict mis-mapped or raising (a partial dict
+    on a release that wants every output, a sorted-order release) is not offered as a fix."""
+    outputs = outputs_spec(call.model)
+    argument = call.argument(argument_name)
+    written = arg_spec(argument.value) if argument is not None else None
+    if outputs is None or written is None or written.kind != "dict":
+        return False
+    fixed = argument_scenario(call, argument_name, outputs, renamed(written, key, new))
+    return comes_out_right(context.target.versions, fixed, (aspect_of(argument_name),))
+
+
+def renamed(spec: ArgSpec, key: str, new: str) -> ArgSpec:
+    """A dict spec with one key renamed, in place (its position and its `None` kept)."""
+    keys = tuple(new if written == key else written for written in spec.keys)
+    none_at = tuple(new if label == key else label for label in spec.none_at)
+    return ArgSpec.dict_of(*keys, none_at=none_at)
 
 
 def _consequence(
@@ -107,5 +140,6 @@ def _rename_fix(entry: Entry, suggestion: Optional[str]):
 
 
 def rename_fix(entry: Entry, suggestion: Optional[str]):
-    """Rename a written string key to `suggestion` (unsafe: the key may be meant for another name)."""
+    """Rename a written string key to `suggestion` (unsafe: the key may be meant for another name).
+    The caller has checked, through the semantics model, that the renamed dict comes out right."""
     return _rename_fix(entry, suggestion)

@@ -19,8 +19,11 @@ model.compile(loss={"priority_head": "mse", "department_head": "categorical_cros
 ```
 
 ## Fix safety
-When exactly one output name is close to the key, the key can be renamed to it. The fix is unsafe:
-the close name may not be the output the loss was meant for.
+When exactly one output name is close to the key, the key can be renamed to it. The fix is unsafe: the
+close name may not be the output the loss was meant for. It is offered only when the dict with the key
+renamed does what it says on every targeted release, as the semantics model judges it: not where the
+renamed dict would still be matched in sorted key order, or would still leave an output out on a release
+that raises for that.
 """
 
 from __future__ import annotations

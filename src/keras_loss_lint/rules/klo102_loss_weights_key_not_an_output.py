@@ -17,7 +17,10 @@ model.compile(loss={"score": "mse", "label": "bce"}, loss_weights={"score": 1.0,
 ```
 
 ## Fix safety
-Renaming the key to the single close output name is unsafe: it states which output the weight is for.
+Renaming the key to the single close output name is unsafe: it states which output the weight is for. It
+is offered only when the dict with the key renamed does what it says on every targeted release, as the
+semantics model judges it: not where the renamed dict would still be matched in sorted key order, or
+would still leave an output out on a release that raises for that.
 """
 
 from __future__ import annotations

@@ -9,6 +9,11 @@ outputs" error on 3.5-3.6, `Expected keys ... in loss dict` from 3.7). A missing
 means weight 1.0 on Keras 2 and 3.0-3.4, `ValueError` on 3.5-3.6 and `KeyError` from 3.7. The releases
 a finding names are those on which the semantics model says the code misbehaves.
 
+Nested outputs with a flat `loss` dict naming every output lose losses on 3.4.0 and 3.4.1 (measured):
+for `[[b, a], c]` the loss container pairs the names with the labels' top level, so `c` gets none, and
+for `{"heads": [b, a], "aux": c}` it finds no output at all and trains with no loss. (Keras 3.0-3.3
+refuse nested outputs at `keras.Model(...)`, which no rule reports.)
+
 ## Example
 ```python
 model = keras.Model(inputs, [main_head, aux_head])  # named "main" and "aux"
@@ -34,8 +39,8 @@ from packaging.version import Version
 
 from keras_loss_lint.core.diagnostics import Applicability
 from keras_loss_lint.analysis.facts import CallFacts, Mapping
-from keras_loss_lint.keras.judgement import Aspect, judge
-from keras_loss_lint.keras.scenario import ArgSpec, OutputsSpec, Scenario
+from keras_loss_lint.keras.judgement import Aspect, Verdict, judge
+from keras_loss_lint.keras.scenario import ArgSpec, Outcome, OutputsSpec, Scenario
 from keras_loss_lint.rules.base import Affects, FixProposal, NodeEdit, Report, RuleContext, define_rule
 from keras_loss_lint.rules.common import (
     arg_spec,
@@ -47,7 +52,8 @@ from keras_loss_lint.rules.common import (
     on_versions,
     quote,
 )
-from keras_loss_lint.rules.phrasing import effects
+from keras_loss_lint.rules.klo201_dict_loss_sorted_order import flat_dict_loss_on_nested
+from keras_loss_lint.rules.phrasing import effects, wrong_pairings
 
 ASPECTS: tuple[Aspect, ...] = ("loss", "weights")
 
@@ -55,6 +61,9 @@ ASPECTS: tuple[Aspect, ...] = ("loss", "weights")
 def check(context: RuleContext) -> Iterator[Report]:
     versions = context.affected(RULE)
     for call in context.facts.compiles():
+        nested = _nested_dropped(call, versions)
+        if nested is not None:
+            yield nested
         found = named_flat_outputs(call)
         loss = mapping(call.argument("loss"))
         if found is None or loss is None:
@@ -93,6 +102,39 @@ def _missing_loss(
     node = call.arguments["loss"].node
     fix = None if worse else _add_none_fix(loss, missing)
     return Report(RULE.code, node, message, fix, judged.misbehaving(), judged)
+
+
+def _nested_dropped(call: CallFacts, versions: tuple[Version, ...]) -> Optional[Report]:
+    """Nested outputs and a flat `loss` dict naming every output: where a release gives some outputs
+    no loss at all (and moves none: that is KLO201's)."""
+    found = flat_dict_loss_on_nested(call)
+    if found is None:
+        return None
+    scenario = found[1]
+    judged = judge(versions, scenario, ("loss",))
+    meant = judged.meant
+    assert isinstance(meant, Outcome)
+    dropped = [
+        (outcome, on) for outcome, verdict, on in judged.groups()
+        if verdict is Verdict.WRONG and isinstance(outcome, Outcome) and _only_drops(outcome, meant)
+    ]
+    if not dropped:
+        return None
+    names = scenario.outputs.names
+    phrases = [f"on {on_versions(on)} {wrong_pairings(o, meant, names, ('loss',))}" for o, on in dropped]
+    message = (
+        f"nested outputs of {model_label(call)} with a flat `loss` dict: {'; '.join(phrases)}; "
+        "flatten the outputs into one list, or give `loss` their nesting"
+    )
+    on = tuple(version for _, group in dropped for version in group)
+    return Report(RULE.code, call.arguments["loss"].node, message, None, on, judged)
+
+
+def _only_drops(outcome: Outcome, meant: Outcome) -> bool:
+    pairs = list(zip(outcome.loss_from, meant.loss_from))
+    return any(got is None and wanted is not None for got, wanted in pairs) and all(
+        got is None or got == wanted for got, wanted in pairs
+    )
 
 
 def _missing_weights(

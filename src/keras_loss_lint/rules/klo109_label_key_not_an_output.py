@@ -19,7 +19,10 @@ model.fit(x_train, {"price": y_price, "kind": y_kind})
 ```
 
 ## Fix safety
-Renaming the key to the single close output name is unsafe.
+Renaming the key to the single close output name is unsafe. It is offered only when the dict with the
+key renamed does what it says on every targeted release, as the semantics model judges it: not where the
+renamed dict would still be matched in sorted key order, or would still leave an output out on a release
+that raises for that.
 """
 
 from __future__ import annotations

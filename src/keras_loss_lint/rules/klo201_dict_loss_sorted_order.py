@@ -9,6 +9,8 @@ trains, the per-output log entries carry the right names, and the results are qu
 (keras-team/keras#20596; Colab shipped 3.5.0 for months). A dict `loss_weights` moves with the losses.
 A `None` value in the dict is worse: those releases drop it and then train only the first *n - k*
 flattened positions, so even sorted names can leave every output without a loss (measured).
+Nested list outputs (`[[b, a], c]`, `[b, [c, a]]`) with a flat dict keyed by every layer name are
+flattened the same way on 3.5.0 and 3.6.0 (measured); 3.7.0 and later match them by name.
 
 ## Example
 ```python
@@ -37,9 +39,12 @@ from __future__ import annotations
 
 from typing import Iterator, Optional
 
+from packaging.version import Version
+
 from keras_loss_lint.core.diagnostics import Applicability
 from keras_loss_lint.analysis.facts import CallFacts, Mapping
 from keras_loss_lint.keras.judgement import Aspect, Verdict, judge
+from keras_loss_lint.keras.mechanisms import dict_in_sorted_key_order
 from keras_loss_lint.keras.scenario import ArgSpec, Outcome, OutputsSpec, Scenario
 from keras_loss_lint.rules.base import Affects, Report, RuleContext, define_rule
 from keras_loss_lint.rules.common import arg_spec, mapping, named_flat_outputs, on_versions
@@ -52,6 +57,9 @@ ASPECTS: tuple[Aspect, ...] = ("loss",)
 def check(context: RuleContext) -> Iterator[Report]:
     versions = context.affected(RULE)
     for call in context.facts.compiles():
+        nested = _nested_report(call, versions)
+        if nested is not None:
+            yield nested
         found = named_flat_outputs(call)
         loss = mapping(call.argument("loss"))
         if found is None or loss is None:
@@ -64,7 +72,9 @@ def check(context: RuleContext) -> Iterator[Report]:
             yield report
 
 
-def _report(call: CallFacts, loss: Mapping, names: tuple[str, ...], versions) -> Optional[Report]:
+def _report(
+    call: CallFacts, loss: Mapping, names: tuple[str, ...], versions: tuple[Version, ...]
+) -> Optional[Report]:
     weights = call.argument("loss_weights")
     weight_spec = arg_spec(weights.value) if weights is not None else None
     scenario = Scenario(OutputsSpec("list", names), loss=arg_spec(loss), loss_weights=weight_spec)
@@ -81,13 +91,72 @@ def _report(call: CallFacts, loss: Mapping, names: tuple[str, ...], versions) ->
         if isinstance(outcome, Outcome)
     ]
     also = " (and the loss_weights move with them)" if isinstance(weights and weights.value, Mapping) else ""
-    message = f"{'; '.join(phrases)}{also}: a loss dict is applied in sorted key order"
+    keys = loss.keys()
+    why = ": a loss dict is applied in sorted key order" if all(
+        dict_in_sorted_key_order(outcome.loss_from, keys) for outcome, _ in moved if isinstance(outcome, Outcome)
+    ) else ""
+    message = f"{'; '.join(phrases)}{also}{why}"
     on = tuple(version for _, on in moved for version in on)
     count = len(names)
     fixed_weights = ArgSpec.list_of(count) if isinstance(weights and weights.value, Mapping) else weight_spec
     fixed = Scenario(scenario.outputs, loss=ArgSpec.list_of(count), loss_weights=fixed_weights)
     fix = dict_to_list_fix(call, loss, names) if comes_out_right(versions, fixed) else None
     return Report(RULE.code, call.arguments["loss"].node, message, fix, on, judged)
+
+
+def nested_outputs(call: CallFacts) -> Optional[OutputsSpec]:
+    """The nested outputs (`[[b, a], c]`, `{"heads": [b, a], "aux": c}`) of a Functional model, every
+    leaf explicitly named and distinct, when the facts carry their nesting (`Outputs.nesting`); the
+    names are in Keras's flattened order. Shared with KLO104, which reports the losses they drop."""
+    model = call.model
+    if model is None or model.kind != "functional" or model.outputs.kind != "nested":
+        return None
+    nesting = model.outputs.nesting
+    if nesting is None or not model.outputs.all_named():
+        return None
+    names = tuple(leaf.name or "" for leaf in model.outputs.leaves)
+    return OutputsSpec.nested(names, nesting) if len(set(names)) == len(names) else None
+
+
+def flat_dict_loss_on_nested(call: CallFacts) -> Optional[tuple[Mapping, Scenario]]:
+    """A flat `loss` dict keyed by every layer name of nested outputs, as a scenario."""
+    outputs = nested_outputs(call)
+    loss = mapping(call.argument("loss"))
+    if outputs is None or loss is None:
+        return None
+    if set(loss.keys()) != set(outputs.names) or len(loss.keys()) != outputs.count:
+        return None
+    spec = arg_spec(loss)
+    return (loss, Scenario(outputs, loss=spec)) if spec is not None else None
+
+
+def _nested_report(call: CallFacts, versions: tuple[Version, ...]) -> Optional[Report]:
+    found = flat_dict_loss_on_nested(call)
+    if found is None:
+        return None
+    scenario = found[1]
+    judged = judge(versions, scenario, ASPECTS)
+    meant = judged.meant
+    assert isinstance(meant, Outcome)
+    # A loss that lands on another output; outputs left without one are KLO104's.
+    moved = [
+        (outcome, on) for outcome, verdict, on in judged.groups()
+        if verdict is Verdict.WRONG and isinstance(outcome, Outcome) and _moves(outcome, meant)
+    ]
+    if not moved:
+        return None
+    names = scenario.outputs.names
+    phrases = [f"on {on_versions(on)} {pairings(names, o.loss_from, meant.loss_from, 'loss')}" for o, on in moved]
+    why = ": a flat loss dict for nested outputs is applied in sorted key order" if all(
+        dict_in_sorted_key_order(o.loss_from, names) for o, _ in moved
+    ) else ""
+    message = f"{'; '.join(phrases)}{why}"
+    on = tuple(version for _, group in moved for version in group)
+    return Report(RULE.code, call.arguments["loss"].node, message, None, on, judged)
+
+
+def _moves(outcome: Outcome, meant: Outcome) -> bool:
+    return any(got is not None and got != wanted for got, wanted in zip(outcome.loss_from, meant.loss_from))
 
 
 AFFECTS = Affects.from_model((Scenario(OutputsSpec("list", ("b", "a")), loss=ArgSpec.dict_of("b", "a")),), ASPECTS)

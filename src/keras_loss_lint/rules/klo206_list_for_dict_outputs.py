@@ -30,12 +30,20 @@ from typing import Iterator, Optional
 
 from keras_loss_lint.core.diagnostics import Applicability
 from keras_loss_lint.analysis.facts import Argument, Seq
-from keras_loss_lint.keras.judgement import judge
-from keras_loss_lint.keras.scenario import ArgSpec, OutputsSpec, Scenario
+from keras_loss_lint.keras.judgement import Aspect, Verdict, judge
+from keras_loss_lint.keras.mechanisms import list_on_sorted_keys
+from keras_loss_lint.keras.scenario import ArgSpec, Outcome, OutputsSpec, Scenario
 from keras_loss_lint.rules.base import Affects, FixProposal, NodeEdit, Report, RuleContext, define_rule
 from keras_loss_lint.rules.common import arg_spec, dict_outputs
 from keras_loss_lint.rules.fixes import FixBuilder, dict_literal, has_comment, written_items
-from keras_loss_lint.rules.phrasing import argument_scenario, aspect_of, comes_out_right, effects, outputs_spec
+from keras_loss_lint.rules.phrasing import (
+    argument_scenario,
+    argument_shown,
+    aspect_of,
+    comes_out_right,
+    effects,
+    outputs_spec,
+)
 
 ARGUMENTS = {"compile": ("loss", "loss_weights", "metrics", "weighted_metrics")}
 
@@ -59,13 +67,26 @@ def check(context: RuleContext) -> Iterator[Report]:
             judged = judge(versions, argument_scenario(call, name, spec, written), aspects)
             if not judged.misbehaving():
                 continue
+            sorted_pairing = all(
+                list_on_sorted_keys(_received(outcome, aspects[0]), keys)
+                for outcome, verdict, _ in judged.groups() if verdict is Verdict.WRONG and isinstance(outcome, Outcome)
+            )
+            how = "is matched in sorted key order, not as written" if sorted_pairing else "is not matched as written"
             message = (
-                f"list `{name}` for dict outputs is matched in sorted key order, not as written: "
+                f"list {argument_shown(name)} for dict outputs {how}: "
                 f"{'; '.join(effects(judged, aspects))}; use a dict keyed by output"
             )
             fixed = argument_scenario(call, name, spec, ArgSpec.dict_of(*keys))
             fix = _fix(argument, keys, name) if comes_out_right(versions, fixed, aspects) else None
             yield Report(RULE.code, argument.node, message, fix, judged.misbehaving(), judged)
+
+
+def _received(outcome: Outcome, aspect: Aspect) -> tuple[Optional[str], ...]:
+    """Per output, the list entry the outcome gives it for `aspect` (None: none, or several)."""
+    if aspect == "metrics":
+        return tuple(entries[0] if len(entries) == 1 else None for entries in outcome.metrics_from)
+    field = {"loss": "loss_from", "weights": "weight_from"}.get(aspect, "label_from")
+    return tuple(getattr(outcome, field))
 
 
 def _fix(argument: Argument, keys: tuple[str, ...], name: str) -> Optional[FixBuilder]:

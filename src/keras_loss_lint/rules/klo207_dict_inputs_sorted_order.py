@@ -1,14 +1,15 @@
 """## What it does
 Finds a dict `x` given to `fit()`, `evaluate()`, `predict()`, `train_on_batch()`, `test_on_batch()` or
-`predict_on_batch()` for a Functional model whose inputs are a list or tuple of `keras.Input`s with
-names that are not in sorted order.
+`predict_on_batch()`, or as the `x` of `fit(validation_data=(x, y))`, for a Functional model whose
+inputs are a list or tuple of `keras.Input`s with names that are not in sorted order.
 
 ## Why is this bad?
 Keras 3.4.0-3.6.0 flatten a dict `x` in sorted key order and feed the arrays to the inputs in list
 order, so an input gets the array meant for another. When the shapes agree nothing is raised and the
 model trains and predicts on swapped features; otherwise the call fails with a shape error that names
-the wrong input. Measured on 3.4.0, 3.4.1, 3.5.0 and 3.6.0 with every one of these methods alike;
-3.3.3 and earlier, 3.7.0 and later and Keras 2 feed each input the entry named after it.
+the wrong input. Measured on 3.4.0, 3.4.1, 3.5.0 and 3.6.0 with every one of these methods alike, and
+with a validation `x`; 3.3.3 and earlier, 3.7.0 and later and Keras 2 feed each input the entry named
+after it.
 
 ## Example
 ```python
@@ -34,42 +35,56 @@ reads it is not offered.
 
 from __future__ import annotations
 
-from typing import Iterator, Optional
+from typing import Iterator, Optional, Sequence
+
+from packaging.version import Version
 
 from keras_loss_lint.analysis.facts import Argument, Mapping
 from keras_loss_lint.core.diagnostics import Applicability
 from keras_loss_lint.keras.judgement import Verdict, judge
-from keras_loss_lint.keras.scenario import ArgSpec, InputScenario, InputsSpec
+from keras_loss_lint.keras.mechanisms import dict_in_sorted_key_order
+from keras_loss_lint.keras.scenario import ArgSpec, InputOutcome, InputScenario, InputsSpec
 from keras_loss_lint.rules.base import Affects, FixProposal, NodeEdit, Report, RuleContext, define_rule
 from keras_loss_lint.rules.fixes import FixBuilder, dict_as_list
 from keras_loss_lint.rules.phrasing import comes_out_right
-from keras_loss_lint.rules.inputs import dict_x, effects, known_inputs, scenario_of
+from keras_loss_lint.rules.inputs import DictX, KnownInputs, dict_xs, effects, known_inputs, scenario_of
 
 
 def check(context: RuleContext) -> Iterator[Report]:
     versions = context.affected(RULE)
     for call in context.facts.x_calls():
-        known, found = known_inputs(call), dict_x(call)
-        if known is None or found is None or known.inputs.kind not in ("list", "tuple") or not known.all_named:
+        known = known_inputs(call)
+        if known is None or known.inputs.kind not in ("list", "tuple") or not known.all_named:
             continue
-        names = known.labels()
-        argument, x = found
-        if len(set(names)) != len(names) or set(x.keys()) != set(names) or len(x.keys()) != len(names):
-            continue
-        scenario = scenario_of(known, x, call.method)
-        judged = judge(versions, scenario)
-        misfed_on = tuple(v for _, verdict, on in judged.groups() if verdict is Verdict.WRONG for v in on)
-        if not misfed_on:
-            continue
-        # Where the call raises, KLO110 speaks (the keys do not cover the inputs).
-        misfed = effects(misfed_on, scenario, include_ignored=False)
-        message = (
-            f"{'; '.join(misfed)}: a dict `x` is fed to list inputs in sorted key order (silently when the "
-            "shapes agree); pass a list in input order"
-        )
-        fixed = InputScenario(scenario.inputs, ArgSpec.list_of(len(names)), scenario.method)
-        fix = _fix(argument, x, names) if comes_out_right(versions, fixed) else None
-        yield Report(RULE.code, argument.node, message, fix, misfed_on, judged)
+        for x in dict_xs(call):
+            report = _check_one(versions, known, x)
+            if report is not None:
+                yield report
+
+
+def _check_one(versions: Sequence[Version], known: KnownInputs, x: DictX) -> Optional[Report]:
+    names = known.labels()
+    if len(set(names)) != len(names) or set(x.keys()) != set(names) or len(x.keys()) != len(names):
+        return None
+    scenario = scenario_of(known, x)
+    judged = judge(versions, scenario)
+    misfed_on = tuple(v for _, verdict, on in judged.groups() if verdict is Verdict.WRONG for v in on)
+    if not misfed_on:
+        return None
+    # Where the call raises, KLO110 speaks (the keys do not cover the inputs).
+    misfed = effects(misfed_on, scenario, include_ignored=False)
+    sorted_feeding = all(
+        isinstance(outcome, InputOutcome) and dict_in_sorted_key_order(outcome.fed_from, x.keys())
+        for outcome, verdict, _ in judged.groups() if verdict is Verdict.WRONG
+    )
+    how = "in sorted key order" if sorted_feeding else "to other inputs than its keys say"
+    message = (
+        f"{'; '.join(misfed)}: {x.described} is fed to list inputs {how} (silently when the shapes "
+        "agree); pass a list in input order"
+    )
+    fixed = InputScenario(scenario.inputs, ArgSpec.list_of(len(names)), scenario.method)
+    fix = _fix(x.argument, x.mapping, names) if comes_out_right(versions, fixed) else None
+    return Report(RULE.code, x.argument.node, message, fix, misfed_on, judged)
 
 
 def _fix(argument: Argument, x: Mapping, names: tuple[str, ...]) -> Optional[FixBuilder]:

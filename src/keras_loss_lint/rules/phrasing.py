@@ -22,7 +22,9 @@ from keras_loss_lint.keras.versions import describe_range
 from keras_loss_lint.rules.common import arg_spec, on_versions, quote, raise_on
 
 # How a message names what an aspect carries.
-_CARRIED = {"loss": "loss", "weights": "weight", "labels": "labels", "metrics": "metrics"}
+_CARRIED = {
+    "loss": "loss", "weights": "weight", "labels": "labels", "metrics": "metrics", "sample_weights": "sample weights",
+}
 
 
 def outputs_spec(model: Optional[ModelFacts]) -> Optional[OutputsSpec]:
@@ -47,6 +49,16 @@ def outputs_spec(model: Optional[ModelFacts]) -> Optional[OutputsSpec]:
 _ASPECT: dict[str, Aspect] = {
     "loss": "loss", "loss_weights": "weights", "metrics": "metrics", "weighted_metrics": "metrics",
 }
+
+
+# Arguments the analysis takes from inside another one, named as the code writes them.
+_SHOWN = {"validation_y": "`validation_data` `y`", "validation_x": "`validation_data` `x`"}
+
+
+def argument_shown(argument_name: str) -> str:
+    """How a message names an argument: "`loss`", or "`validation_data` `y`" for the labels in
+    `validation_data=(x, y)`."""
+    return _SHOWN.get(argument_name, f"`{argument_name}`")
 
 
 def aspect_of(argument_name: str) -> Aspect:
@@ -120,7 +132,10 @@ def wrong_pairings(outcome: Outcome, meant: Outcome, labels: Sequence[str], aspe
             got = tuple(", ".join(entry) or None for entry in outcome.metrics_from)
             wanted = tuple(", ".join(entry) or None for entry in meant.metrics_from)
         else:
-            field = {"loss": "loss_from", "weights": "weight_from", "labels": "label_from"}[aspect]
+            field = {
+                "loss": "loss_from", "weights": "weight_from", "labels": "label_from",
+                "sample_weights": "sample_weight_from",
+            }[aspect]
             got, wanted = getattr(outcome, field), getattr(meant, field)
         if wanted:
             parts.append(pairings(labels, got, wanted, _CARRIED[aspect]))

@@ -12,6 +12,7 @@ from keras_loss_lint.rules import klo107_output_key_differs_from_layer_name
 from keras_loss_lint.rules import klo108_duplicate_output_name
 from keras_loss_lint.rules import klo109_label_key_not_an_output
 from keras_loss_lint.rules import klo110_input_key_not_an_input
+from keras_loss_lint.rules import klo111_dict_labels_with_sample_weight
 from keras_loss_lint.rules import klo201_dict_loss_sorted_order
 from keras_loss_lint.rules import klo202_loss_weights_sorted_order
 from keras_loss_lint.rules import klo203_dict_labels_sorted_order
@@ -43,6 +44,7 @@ ALL_RULES: tuple[Rule, ...] = tuple(
             klo108_duplicate_output_name.RULE,
             klo109_label_key_not_an_output.RULE,
             klo110_input_key_not_an_input.RULE,
+            klo111_dict_labels_with_sample_weight.RULE,
             klo201_dict_loss_sorted_order.RULE,
             klo202_loss_weights_sorted_order.RULE,
             klo203_dict_labels_sorted_order.RULE,

@@ -12,7 +12,11 @@ An entry is used only when all of these match what this run would lint with:
   requirements/lock/pyproject/setup.cfg/Pipfile file in its directory and each ancestor up to the git
   work tree root, by name, size and modification time);
 - the package: its version, the size and modification time of each of its modules (so an edited rule in
-  a development install invalidates the cache) and the Python version (syntax error messages).
+  a development install invalidates the cache) and the Python version (syntax error messages);
+- the other project files the result depends on (`LintResult.dependencies`), by size and modification
+  time. Some of them may not exist: an import that found nothing (or found a module behind others on
+  the search path) depends on the files it looked for. Such a file is recorded as absent (`-`), so
+  its creation is a change, as is the deletion of one that was present.
 
 The cache is an optimisation and never an error: an unreadable, corrupt or foreign file is ignored and
 rewritten; a cache directory that cannot be written is skipped silently. It is written atomically (a
@@ -268,6 +272,7 @@ def package_fingerprint() -> str:
 
 
 def _stat(path: str) -> str:
+    """`size:mtime`, or `-` for a file that does not exist (an absent dependency)."""
     try:
         result = os.stat(path)
     except OSError:
@@ -312,7 +317,11 @@ class SettingsKeys:
     def _config_part(self, config: Any) -> str:
         cached = self._configs.get(id(config))
         if cached is None or cached[0] is not config:
-            text = repr((config.select, config.ignore, config.keras_version))
+            text = repr((
+                config.select, config.ignore, config.keras_version,
+                # A file over one size limit, or cut short by one ceiling, is analysed under another.
+                config.max_file_size, config.analysis_time_limit, config.analysis_memory_limit,
+            ))
             cached = self._configs[id(config)] = (config, text)
         return cached[1]
 

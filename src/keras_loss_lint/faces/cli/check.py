@@ -64,8 +64,9 @@ from keras_loss_lint.faces.cli.runner import (
     run_tasks,
 )
 from keras_loss_lint.faces.cli.verbose import QUIET, Log, elapsed
-from keras_loss_lint.project.config import ConfigResolver, ResolvedConfig
+from keras_loss_lint.project.config import ConfigResolver, Options, ResolvedConfig
 from keras_loss_lint.project.discovery import discover, is_excluded
+from keras_loss_lint.project.files import MAX_NOTEBOOK_BYTES, MAX_SOURCE_BYTES
 
 if TYPE_CHECKING:
     from keras_loss_lint.faces.cli.fixer import FixOutcome
@@ -98,7 +99,8 @@ def _open_output_file(name: str | None) -> IO[str] | None:
 
 def _check(args: argparse.Namespace, report: IO[str] | None) -> int:
     cwd = Path.cwd()
-    resolver = ConfigResolver(cwd, cli_options(args, cwd), config_file_option(args, cwd), isolated=args.isolated)
+    options = _with_limit_options(cli_options(args, cwd), args)
+    resolver = ConfigResolver(cwd, options, config_file_option(args, cwd), isolated=args.isolated)
     root_config = resolver.for_directory(cwd)
     output_format = args.output_format or root_config.output_format
     if args.statistics and output_format not in STATISTICS_FORMATS:
@@ -115,6 +117,26 @@ def _check(args: argparse.Namespace, report: IO[str] | None) -> int:
             raise UsageError("'-' (stdin) cannot be combined with other paths")
         return _check_stdin(args, resolver, force_exclude, output_format, fix, report)
     return _check_paths(args, resolver, paths, force_exclude, output_format, fix, report)
+
+
+def _with_limit_options(options: Options, args: argparse.Namespace) -> Options:
+    """`--max-file-size`, `--analysis-time-limit` and `--analysis-memory-limit` on the option layer."""
+    from keras_loss_lint.project.config_options import validate_file_size, validate_memory_limit, validate_time_limit
+
+    checks = (
+        ("max_file_size", "--max-file-size", validate_file_size),
+        ("analysis_time_limit", "--analysis-time-limit", partial(validate_time_limit, text=True)),
+        ("analysis_memory_limit", "--analysis-memory-limit", partial(validate_memory_limit, text=True)),
+    )
+    given: dict[str, float | int] = {}
+    for field, flag, validate in checks:
+        value = getattr(args, field, None)
+        if value is not None:
+            try:
+                given[field] = validate(value)
+            except ValueError as error:
+                raise UsageError(f"invalid value for {flag}: {error}") from None
+    return options.replace(**given) if given else options
 
 
 def _check_paths(
@@ -250,7 +272,7 @@ def _target_description(task: CheckTask) -> str:
         from keras_loss_lint.faces.notebook import NotebookError, parse_notebook
 
         try:
-            cells = parse_notebook(task.text).raw_cell_sources
+            cells = parse_notebook(task.text, task.config.limits).raw_cell_sources
         except NotebookError:
             pass
     target = task.config.target_for(task.path, cells)
@@ -325,19 +347,27 @@ def _check_stdin(
     if args.show_files:
         write_out(f"{path if path is not None else STDIN}\n", report)
         return EXIT_OK
-    data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode("utf-8")
+    notebook = path is not None and path.suffix == ".ipynb"
+    data, whole = _read_stdin(MAX_NOTEBOOK_BYTES if notebook else MAX_SOURCE_BYTES)
     if path is not None and force_exclude and is_excluded(path, resolver):
         if fix.mode == APPLY:
-            write_bytes(data)  # like ruff: an excluded file passes through unchanged
+            _pass_through(data)  # like ruff: an excluded file passes through unchanged
         return finish(args, Run([], [], []), output_format, fix, nothing_to_check=True, stream=report)
     display = display_path(path, resolver.cwd) if path is not None else STDIN
-    notebook = path is not None and path.suffix == ".ipynb"
+    # With a fix mode, stdout carries the source (or its diff), so the report goes to stderr.
+    unchecked_report = sys.stderr if fix.fixing else report
+    if not whole:  # as for a file of that size: its one-line error, and the input left as it was
+        if fix.mode == APPLY:
+            _pass_through(data)
+        too_large = f"larger than {len(data) - 1} bytes"
+        return finish(args, Run([], [(display, too_large)], []), output_format, fix, stream=unchecked_report)
     try:
         source = decode_stdin(data, notebook)
     except (UnicodeDecodeError, SyntaxError, LookupError) as error:
         if fix.mode == APPLY:
             write_bytes(data)
-        return finish(args, Run([], [(display, describe_error(error))], []), output_format, fix, stream=report)
+        unreadable = Run([], [(display, describe_error(error))], [])
+        return finish(args, unreadable, output_format, fix, stream=unchecked_report)
     config = resolver.for_path(path) if path is not None else resolver.for_directory(resolver.cwd)
     config = _with_noqa_option(config, args.ignore_noqa)
     task = CheckTask(path, str(path) if path is not None else STDIN, display, source, notebook, config)
@@ -354,6 +384,27 @@ def _check_stdin(
     elif not args.silent:
         write_diffs(run.fixed, sys.stdout)
     return finish(args, run, output_format, fix, stream=sys.stderr)
+
+
+def _read_stdin(max_bytes: int) -> tuple[bytes, bool]:
+    """At most `max_bytes + 1` bytes of stdin, the bound a file read from a path has, and whether
+    that was all of it (an endless stdin is never read to its end)."""
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # a text stream without bytes under it (an embedding application)
+        data = sys.stdin.read(max_bytes + 1).encode("utf-8")
+    else:
+        data = stream.read(max_bytes + 1)
+    return data, len(data) <= max_bytes
+
+
+def _pass_through(data: bytes) -> None:
+    """Write stdin's `data`, then the rest of stdin, to stdout unchanged: a piece at a time."""
+    write_bytes(data)
+    stream, out = getattr(sys.stdin, "buffer", None), getattr(sys.stdout, "buffer", None)
+    if stream is not None and out is not None:
+        while chunk := stream.read(1 << 20):
+            out.write(chunk)
+        out.flush()
 
 
 def _encoded_or_original(run: Run, source: SourceFile, fixed_text: str | None, data: bytes) -> bytes:

@@ -73,7 +73,7 @@ def _fix_python(task: CheckTask, unsafe: bool) -> FixOutcome:
 
 def _fix_notebook(task: CheckTask, unsafe: bool) -> FixOutcome:
     try:
-        notebook = parse_notebook(task.text)
+        notebook = parse_notebook(task.text, task.config.limits)
     except NotebookError as error:
         return FixOutcome(FileResult(task.filename, task.display_path, error=str(error)))
     if not notebook.is_python or not notebook.cells:
@@ -203,7 +203,7 @@ def fix_cells(
 
     cells = _Cells(notebook)
     result = lint_source(cells.module(), filename, settings)
-    if result.error is not None:
+    if result.syntax_error is not None:
         # Like checking: the cells that are valid Python are still worth fixing.
         broken = {number for number, _ in invalid_cells(notebook)}
         cells.blank = {index for index, cell in enumerate(notebook.cells) if cell.number in broken}

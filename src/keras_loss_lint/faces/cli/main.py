@@ -342,6 +342,24 @@ def _add_check(check: argparse.ArgumentParser) -> None:
         help="Use this configuration file (pyproject.toml or keras-loss-lint.toml) for every file.",
     )
     config.add_argument("--isolated", action="store_true", help="Ignore every configuration file.")
+    limits = check.add_argument_group("limits")
+    limits.add_argument(
+        "--max-file-size",
+        metavar="SIZE",
+        help="Files larger than this are not analysed and get KLO902: e.g. 256KB or 1MB, a number alone "
+        "is KB (default: 64KB).",
+    )
+    limits.add_argument(
+        "--analysis-time-limit",
+        metavar="SECONDS",
+        help="CPU seconds one file's analysis may take; past them it stops and the file gets KLO902 (default: 2).",
+    )
+    limits.add_argument(
+        "--analysis-memory-limit",
+        metavar="MB",
+        help="MB of memory one file's analysis may add; past them it stops and the file gets KLO902 "
+        "(default: 150).",
+    )
     output = check.add_argument_group("output")
     output.add_argument(
         "--output-format",

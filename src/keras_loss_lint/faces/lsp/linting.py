@@ -71,6 +71,7 @@ class Outcome:
     internal_error: str | None = None  # a bug in the analyser: logged, and nothing is published
     dependencies: tuple[str, ...] = ()  # the other project files the diagnostics were read from
     not_analysed: str | None = None  # why the analysis was given up on (its time limit): said once
+    syntax_error: bool = False  # `error` is a syntax error (a notebook's broken cell), not a refusal
 
 
 class Linter:
@@ -115,7 +116,10 @@ class Linter:
             return Outcome(excluded=True, config_error=chosen.config_error)
         self._open_texts = open_texts or {}
         result = lint_source(text, _name(path), chosen.settings, project=self.project_for(path))
-        return Outcome(result.diagnostics, result.error, chosen.config_error, dependencies=result.dependencies)
+        return Outcome(
+            result.diagnostics, result.error, chosen.config_error, dependencies=result.dependencies,
+            syntax_error=result.syntax_error is not None,
+        )
 
     def fix_all(
         self, text: str, path: Path | None, folders: Sequence[Path], open_texts: Mapping[str, str] | None = None

@@ -289,7 +289,7 @@ class NotebookSync(CodeActions):
             return state.result[2]
         module = state.module()
         outcome = await self._lint_module(state, module.source, module, generation, epoch)
-        if outcome is not None and outcome.error is not None:
+        if outcome is not None and outcome.error is not None and outcome.syntax_error:
             broken = module.broken_cells()
             if broken:  # the other cells still run in a kernel: lint them without the broken ones
                 outcome = await self._lint_module(state, module.blanked(broken), module, generation, epoch)
