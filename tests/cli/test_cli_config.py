@@ -205,6 +205,15 @@ def test_show_settings_names_the_target_versions_and_their_source(cli, tmp_path)
     assert "target chosen from = --keras-version (>=3.7)" in flag.out
 
 
+def test_show_settings_shows_the_limits_as_the_configuration_writes_them(cli, tmp_path):
+    write(tmp_path, {**pyproject('max-file-size = "256KB"\nanalysis-time-limit = 0.5\n'), "a.py": SOURCE})
+    run = cli("check", "--show-settings", "--analysis-memory-limit", "80", "a.py")
+    assert 'max-file-size = "256KB"' in run.out
+    assert "analysis-time-limit = 0.5" in run.out and "analysis-memory-limit = 80" in run.out
+    default = cli("check", "--show-settings", "--isolated", "a.py")
+    assert 'max-file-size = "64KB"' in default.out and "analysis-time-limit = 1.5" in default.out
+
+
 def test_show_settings_uses_project_pins(cli, tmp_path):
     write(tmp_path, {"requirements.txt": "keras==3.6.0\n", "a.py": SOURCE})
     run = cli("check", "--show-settings")

@@ -39,7 +39,7 @@ from packaging.version import Version
 
 from keras_loss_lint.core.diagnostics import Applicability
 from keras_loss_lint.analysis.facts import CallFacts, Mapping
-from keras_loss_lint.keras.judgement import Aspect, Verdict, judge
+from keras_loss_lint.keras.judgement import Aspect, judge
 from keras_loss_lint.keras.scenario import ArgSpec, Outcome, OutputsSpec, Scenario
 from keras_loss_lint.rules.base import Affects, FixProposal, NodeEdit, Report, RuleContext, define_rule
 from keras_loss_lint.rules.common import (
@@ -52,7 +52,7 @@ from keras_loss_lint.rules.common import (
     on_versions,
     quote,
 )
-from keras_loss_lint.rules.klo201_dict_loss_sorted_order import flat_dict_loss_on_nested
+from keras_loss_lint.rules.klo201_dict_loss_sorted_order import judge_flat_dict_on_nested
 from keras_loss_lint.rules.phrasing import effects, wrong_pairings
 
 ASPECTS: tuple[Aspect, ...] = ("loss", "weights")
@@ -107,27 +107,16 @@ def _missing_loss(
 def _nested_dropped(call: CallFacts, versions: tuple[Version, ...]) -> Optional[Report]:
     """Nested outputs and a flat `loss` dict naming every output: where a release gives some outputs
     no loss at all (and moves none: that is KLO201's)."""
-    found = flat_dict_loss_on_nested(call)
-    if found is None:
+    nested = judge_flat_dict_on_nested(call, versions, _only_drops)
+    if nested is None:
         return None
-    scenario = found[1]
-    judged = judge(versions, scenario, ("loss",))
-    meant = judged.meant
-    assert isinstance(meant, Outcome)
-    dropped = [
-        (outcome, on) for outcome, verdict, on in judged.groups()
-        if verdict is Verdict.WRONG and isinstance(outcome, Outcome) and _only_drops(outcome, meant)
-    ]
-    if not dropped:
-        return None
-    names = scenario.outputs.names
-    phrases = [f"on {on_versions(on)} {wrong_pairings(o, meant, names, ('loss',))}" for o, on in dropped]
+    names, meant = nested.scenario.outputs.names, nested.meant
+    phrases = [f"on {on_versions(on)} {wrong_pairings(o, meant, names, ('loss',))}" for o, on in nested.wrong]
     message = (
         f"nested outputs of {model_label(call)} with a flat `loss` dict: {'; '.join(phrases)}; "
         "flatten the outputs into one list, or give `loss` their nesting"
     )
-    on = tuple(version for _, group in dropped for version in group)
-    return Report(RULE.code, call.arguments["loss"].node, message, None, on, judged)
+    return Report(RULE.code, call.arguments["loss"].node, message, None, nested.versions, nested.judged)
 
 
 def _only_drops(outcome: Outcome, meant: Outcome) -> bool:

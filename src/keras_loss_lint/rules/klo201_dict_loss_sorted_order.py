@@ -37,13 +37,14 @@ have one (`next(it)`) it is unsafe, and with a `:=` that another value reads it 
 
 from __future__ import annotations
 
-from typing import Iterator, Optional
+from dataclasses import dataclass
+from typing import Callable, Iterator, Optional
 
 from packaging.version import Version
 
 from keras_loss_lint.core.diagnostics import Applicability
 from keras_loss_lint.analysis.facts import CallFacts, Mapping
-from keras_loss_lint.keras.judgement import Aspect, Verdict, judge
+from keras_loss_lint.keras.judgement import Aspect, Judgement, Verdict, judge
 from keras_loss_lint.keras.mechanisms import dict_in_sorted_key_order
 from keras_loss_lint.keras.scenario import ArgSpec, Outcome, OutputsSpec, Scenario
 from keras_loss_lint.rules.base import Affects, Report, RuleContext, define_rule
@@ -130,7 +131,25 @@ def flat_dict_loss_on_nested(call: CallFacts) -> Optional[tuple[Mapping, Scenari
     return (loss, Scenario(outputs, loss=spec)) if spec is not None else None
 
 
-def _nested_report(call: CallFacts, versions: tuple[Version, ...]) -> Optional[Report]:
+@dataclass(frozen=True)
+class NestedJudgement:
+    """A flat loss dict on nested outputs, judged: the releases whose outcome a rule speaks about."""
+
+    scenario: Scenario
+    judged: Judgement
+    meant: Outcome
+    wrong: list[tuple[Outcome, tuple[Version, ...]]]
+
+    @property
+    def versions(self) -> tuple[Version, ...]:
+        return tuple(version for _, group in self.wrong for version in group)
+
+
+def judge_flat_dict_on_nested(
+    call: CallFacts, versions: tuple[Version, ...], keep: Callable[[Outcome, Outcome], bool]
+) -> Optional[NestedJudgement]:
+    """The call's flat `loss` dict on nested outputs, with the releases that train wrongly in the way
+    `keep(outcome, meant)` picks (moved losses are KLO201's, dropped ones KLO104's); None if none."""
     found = flat_dict_loss_on_nested(call)
     if found is None:
         return None
@@ -138,21 +157,26 @@ def _nested_report(call: CallFacts, versions: tuple[Version, ...]) -> Optional[R
     judged = judge(versions, scenario, ASPECTS)
     meant = judged.meant
     assert isinstance(meant, Outcome)
-    # A loss that lands on another output; outputs left without one are KLO104's.
-    moved = [
+    wrong = [
         (outcome, on) for outcome, verdict, on in judged.groups()
-        if verdict is Verdict.WRONG and isinstance(outcome, Outcome) and _moves(outcome, meant)
+        if verdict is Verdict.WRONG and isinstance(outcome, Outcome) and keep(outcome, meant)
     ]
-    if not moved:
+    return NestedJudgement(scenario, judged, meant, wrong) if wrong else None
+
+
+def _nested_report(call: CallFacts, versions: tuple[Version, ...]) -> Optional[Report]:
+    nested = judge_flat_dict_on_nested(call, versions, _moves)  # outputs left with no loss: KLO104
+    if nested is None:
         return None
-    names = scenario.outputs.names
-    phrases = [f"on {on_versions(on)} {pairings(names, o.loss_from, meant.loss_from, 'loss')}" for o, on in moved]
+    names, meant = nested.scenario.outputs.names, nested.meant
+    phrases = [
+        f"on {on_versions(on)} {pairings(names, o.loss_from, meant.loss_from, 'loss')}" for o, on in nested.wrong
+    ]
     why = ": a flat loss dict for nested outputs is applied in sorted key order" if all(
-        dict_in_sorted_key_order(o.loss_from, names) for o, _ in moved
+        dict_in_sorted_key_order(o.loss_from, names) for o, _ in nested.wrong
     ) else ""
     message = f"{'; '.join(phrases)}{why}"
-    on = tuple(version for _, group in moved for version in group)
-    return Report(RULE.code, call.arguments["loss"].node, message, None, on, judged)
+    return Report(RULE.code, call.arguments["loss"].node, message, None, nested.versions, nested.judged)
 
 
 def _moves(outcome: Outcome, meant: Outcome) -> bool:

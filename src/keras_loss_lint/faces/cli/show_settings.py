@@ -37,6 +37,9 @@ def show_settings(resolver: ConfigResolver, path: Path | None, stream: IO[str] |
         f"force-exclude = {str(config.force_exclude).lower()}",
         f"output-format = {config.output_format!r}",
         f"keras-version = {config.keras_version!r}" if config.keras_version else "keras-version = (not set)",
+        f"max-file-size = {_size_setting(config.limits.max_file_size)}",
+        f"analysis-time-limit = {config.limits.seconds:g}",
+        f"analysis-memory-limit = {config.limits.memory_mb:g}",
         "",
         f"target Keras versions = {target.describe()}",
         f"target chosen from = {target.source}",
@@ -55,6 +58,11 @@ def _notebook_cells(path: Path) -> tuple[str, ...] | None:
         return parse_notebook(read_source(path).text).raw_cell_sources
     except (OSError, UnicodeDecodeError, NotebookError):
         return None
+
+
+def _size_setting(size: int) -> str:
+    """A size as the configuration takes it back: `"64KB"`, or `"1000B"` when not whole KB."""
+    return f'"{size // 1024}KB"' if size % 1024 == 0 else f'"{size}B"'
 
 
 def _toml_list(items: Sequence[str]) -> str:
