@@ -47,7 +47,7 @@ SHAPES: dict[str, Callable[[int], str]] = {
 KNOWN_ANALYSIS_LOSS = {
     "plus_chain", "loss_list_sum", "attribute_chain", "call_chain", "subscript_chain", "not_chain",
     "unary_minus_chain", "conditional_chain", "implicit_string_concatenation",
-    "boolean_chain", "lambda_chain",
+    "boolean_chain",
 }
 # RecursionError escapes lint_source, from positions.locate (LibCST's recursive code generation), when a
 # deep expression comes before a reported node (250 levels: beyond CPython's limit of 200 nested
