@@ -36,7 +36,7 @@ from keras_loss_lint.keras.semantics import (
 
 from . import envs, input_observe, observe
 from .input_scenarios import BASE as INPUT_BASE
-from .input_scenarios import METHODS as INPUT_METHODS
+from .input_scenarios import FED_BY as INPUT_METHODS
 from .scenarios import CASES, Case
 from .wire import observable, outcome_from_json
 
@@ -296,7 +296,8 @@ def inputs_section(releases: Sequence[envs.Release]) -> list[str]:
         "Generated from `tests/conformance/input_runner.py` runs (`test_inputs.py`). Every input has the same",
         "shape and entry j of `x` is an array filled with j + 1; each input records the value it receives.",
         "Every case runs with `fit`, `evaluate`, `predict`, `train_on_batch`, `test_on_batch` and",
-        "`predict_on_batch` after `compile(loss=\"mse\", run_eagerly=True)`; a cell lists the methods",
+        "`predict_on_batch` after `compile(loss=\"mse\", run_eagerly=True)`, and as the validation `x` of a",
+        "`fit()` that trains on a correct `x` first (`fit_validation`); a cell lists the methods",
         "separately where they differ. `b←a` means input `b` was fed the array of entry `a`; an exception",
         "is raised by the call.",
         "",
