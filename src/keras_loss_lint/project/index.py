@@ -317,7 +317,13 @@ class ProjectIndex:
         reached = self._reachable(direct, search, limit)
         if not any(self._holds_recorded_call(file) for file in reached):
             return frozenset()
-        return self._recording_names(reached, {located.file for located in direct if located.file})
+        names = set(self._recording_names(reached, {located.file for located in direct if located.file}))
+        # The names this file binds them to (`from helpers import compile_fixed as cf`), and its own
+        # functions that call them.
+        for binding in top_level_bindings(source):
+            if not binding.star and not binding.words.isdisjoint(names):
+                names |= binding.names
+        return frozenset(names)
 
     def consulted(self, source: str, path: Optional[str], limit: int = 32) -> tuple[str, ...]:
         """The project files the pre-check reads to answer for `source` (`reaches_keras` and
