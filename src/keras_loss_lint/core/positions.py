@@ -103,10 +103,17 @@ class _OffsetState(CodegenState):
 
     __slots__ = ("wanted_ids", "asked", "spans", "dropped", "_starts", "_counted", "_length")
 
-    def __init__(self, module: cst.Module, wanted: Collection[cst.CSTNode]) -> None:
+    def __init__(
+        self, module: cst.Module, wanted: Collection[cst.CSTNode], shared_ids: Optional[set[int]] = None
+    ) -> None:
         super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
-        self.asked = {id(node) for node in wanted}
-        self.wanted_ids = set(self.asked)
+        if shared_ids is not None:
+            # One set for every statement of a module (see `_by_statement`): building one per
+            # statement cost statements x wanted nodes, quadratic on a file of a thousand findings.
+            self.asked = self.wanted_ids = shared_ids
+        else:
+            self.asked = {id(node) for node in wanted}
+            self.wanted_ids = set(self.asked)
         # id -> (start, end) offsets; the nodes stay alive in the caller's tree meanwhile.
         self.spans: dict[int, tuple[int, int]] = {}
         self._starts: dict[int, list[int]] = {}
@@ -194,10 +201,12 @@ def locate(
     }
 
 
-def _generate(module: cst.Module, node: cst.CSTNode, wanted: Collection[cst.CSTNode]) -> _OffsetState:
+def _generate(
+    module: cst.Module, node: cst.CSTNode, wanted: Collection[cst.CSTNode], shared_ids: Optional[set[int]] = None
+) -> _OffsetState:
     """Generate `node` (the module or one of its top-level statements) until every wanted node in it
     has its span."""
-    state = _OffsetState(module, wanted)
+    state = _OffsetState(module, wanted, shared_ids)
     try:
         node._codegen(state)
     except _AllFound:
@@ -229,12 +238,16 @@ def _by_statement(
         return {}, ""
     syntactic_starts, reach_starts = anchors
     asked = {id(node) for node in wanted}
+    # The statements' generations share one set of the ids they look for: a statement never holds
+    # every wanted node of a module with several, so none stops early because of another's ids.
+    shared_ids = set(asked)
     spans: dict[int, tuple[int, int]] = {}
     beyond = ""
     last = len(module.body) - 1
     for index in _candidates(module, source, wanted, reach_starts):
         statement = module.body[index]
-        state = _generate(module, statement, [*wanted, statement])
+        shared_ids.add(id(statement))
+        state = _generate(module, statement, (), shared_ids)
         start = syntactic_starts[index] - state.spans[id(statement)][0]
         text = "".join(state.tokens)
         if index == last and not module.has_trailing_newline and state.tokens:
@@ -296,11 +309,15 @@ def _candidates(module: cst.Module, source: str, wanted: list[cst.CSTNode], reac
     """The indexes of the top-level statements whose text holds the first line of a wanted node's code."""
     found: set[int] = set()
     last = len(reach_starts) - 1
+    searched: set[str] = set()  # a thousand findings on the same text search it once
     for node in wanted:
         code = module.code_for_node(node)
         first_line = LINE_BREAK.split(code, maxsplit=1)[0]
         if not first_line.strip():
             return list(range(len(reach_starts)))  # nothing to search for: every statement may hold it
+        if first_line in searched:
+            continue
+        searched.add(first_line)
         at = source.find(first_line)
         while at != -1:
             index = bisect.bisect_right(reach_starts, at) - 1

@@ -81,6 +81,19 @@ def judge(
 ) -> Judgement:
     """`untrained`: an output the code gives no loss without saying `None` counts as misbehaving.
     `against_keras_2`: the code means what Keras 2 did with it (a migration), not what it says."""
+    # Cached whole: a file of a thousand findings asks the same question a thousand times, and each
+    # look-up per release hashed the scenario again.
+    return _judged(tuple(versions), scenario, tuple(aspects), untrained, against_keras_2)
+
+
+@lru_cache(maxsize=4096)
+def _judged(
+    versions: tuple[Version, ...],
+    scenario: AnyScenario,
+    aspects: tuple[Aspect, ...],
+    untrained: bool,
+    against_keras_2: bool,
+) -> Judgement:
     if isinstance(scenario, InputScenario):
         meant_inputs = intended_inputs(scenario)
         rows = [(v, _inputs_outcome(v, scenario)) for v in versions]
