@@ -368,15 +368,14 @@ NOTES = (
     "before it is parsed, with one KLO902 (the CLI shows it as the file's error). LibCST's parse cannot be",
     "interrupted and costs up to about 20 ms and 2 MB per KB of source (the literal list of one-digit",
     "numbers), so the limit is what bounds it; the rows \"up to the size limit\" are the costliest shapes",
-    "just under it. Within the limit the step budget and the per-file ceiling (2 s of CPU time, 150 MB of",
-    "growth: `analysis-time-limit`, `analysis-memory-limit`) stop the analysis, and the file is reported as",
-    "not fully analysed (KLO902) with what was found before; sizes of strings and lists are capped before",
-    "they are built. The `compile()` calls up to the limit cost their 2,000 findings (rules, positions,",
-    "fixes, output), not their parse: in process, parse 0.36 s, analysis and rules 0.85 s, results 0.19 s.",
-    "A notebook's size is its code cells', each counted with its line of the module, so its cells are",
-    "bounded by the limit too; `parse_notebook(text, limits)` refuses a larger one before preparing a",
-    "cell (0.26 s for the 100,000 cells). The CLI's notebook row stays slow until its runner hands the",
-    "limits over and looks for broken cells only after a syntax error (then 0.6 s, 84 MB, measured).",
+    "just under it. Within the limit the step budget and the per-file ceiling (1.5 s of CPU time, 150 MB",
+    "of growth: `analysis-time-limit`, `analysis-memory-limit`) stop the analysis, and the file is reported",
+    "as not fully analysed (KLO902) with what was found before; sizes of strings and lists are capped",
+    "before they are built. The `compile()` calls up to the limit cost their 2,000 findings (rules,",
+    "positions, output), not their parse; positions and judgements are linear in the findings. A",
+    "notebook's size is its code cells', each counted with its line of the module, so its cells are",
+    "bounded by the limit too: `parse_notebook(text, limits)` refuses a larger one before preparing a",
+    "cell, and only a syntax error makes the CLI look for broken cells.",
 )
 
 
