@@ -299,6 +299,9 @@ def _outcome(exit_code: int | None, out: str, err: str) -> str:
     except json.JSONDecodeError:
         return f"exit {exit_code}: unreadable output"
     codes = sorted({str(item.get("code")) for item in findings if item.get("code")})
+    refusal = next((str(item["message"]) for item in findings if "too large" in str(item.get("message"))), None)
+    if refusal is not None:
+        return f"refused: {_short(refusal)}"
     incomplete = "KLO902" in codes or "not fully analysed" in err
     shown = ", ".join(code for code in codes if code != "KLO902") or "no findings"
     errors = [line for line in err.splitlines() if "error" in line.lower()]
@@ -365,7 +368,8 @@ def section(results: list[Measured], timeout: float) -> str:
 
 NOTES = (
     "What bounds each input: the size limit (64 KB by default, `max-file-size`) turns a larger file away",
-    "before it is parsed, with one KLO902 (the CLI shows it as the file's error). LibCST's parse cannot be",
+    "before it is parsed, with one KLO902 finding (a file without any candidate call, up to 8 times the",
+    "limit, is passed over after the `ast` pre-check instead). LibCST's parse cannot be",
     "interrupted and costs up to about 20 ms and 2 MB per KB of source (the literal list of one-digit",
     "numbers), so the limit is what bounds it; the rows \"up to the size limit\" are the costliest shapes",
     "just under it. Within the limit the step budget and the per-file ceiling (1.5 s of CPU time, 150 MB",

@@ -275,7 +275,8 @@ def test_pattern_semantics(tmp_path, glob, relative, expected):
 
 
 BIG_SOURCE = SOURCE + "#" * 2000 + "\n"  # above a 2KB limit
-TOO_LARGE = "big.py: error: cannot analyse: too large to analyse "
+# A refused file is one KLO902 finding (exit 1, silenced like any code), not an error.
+TOO_LARGE = "big.py:1:1: KLO902 not analysed: too large to analyse "
 TOO_LARGE += f"({len(BIG_SOURCE):,} bytes; max-file-size is 2,048 bytes)"
 
 
@@ -338,20 +339,24 @@ def never_parsed(monkeypatch):
 
 def test_max_file_size_from_the_file_refuses_a_larger_file_unparsed(cli, tmp_path, never_parsed):
     write(tmp_path, {**pyproject('max-file-size = "2KB"\n'), "big.py": BIG_SOURCE})
-    run = cli("check", "--no-cache", "big.py")
-    assert (run.code, run.err) == (2, TOO_LARGE + "\n"), run.err
+    run = cli("check", "--no-cache", "--output-format", "concise", "big.py")
+    assert (run.code, run.out.splitlines()[0], run.err) == (1, TOO_LARGE, ""), (run.out, run.err)
+    ignored = cli("check", "--no-cache", "--ignore", "KLO902", "big.py")
+    assert ignored.code == 0, (ignored.out, ignored.err)
 
 
 def test_an_integer_max_file_size_is_kb_and_the_flag_overrides_the_file(cli, fake_rule, tmp_path):
     write(tmp_path, {**pyproject("max-file-size = 2\n"), "big.py": BIG_SOURCE, "small.py": SOURCE})
     run = cli("check", "--no-cache", "--output-format", "json")
-    assert [Path(entry["filename"]).name for entry in run.json()] == ["small.py"]
-    assert TOO_LARGE in run.err
+    refused = [(Path(e["filename"]).name, e["code"]) for e in run.json() if e["code"] == "KLO902"]
+    assert refused == [("big.py", "KLO902")]
     raised = cli("check", "--no-cache", "--output-format", "json", "--max-file-size", "3kb")
-    assert sorted(Path(entry["filename"]).name for entry in raised.json()) == ["big.py", "small.py"]
-    lowered = cli("check", "--no-cache", "--max-file-size", "10B", "small.py")
-    expected = f"small.py: error: cannot analyse: too large to analyse ({len(SOURCE)} bytes; max-file-size is 10 bytes)"
-    assert expected in lowered.err, lowered.err
+    assert "KLO902" not in {entry["code"] for entry in raised.json()}
+    assert sorted({Path(entry["filename"]).name for entry in raised.json()}) == ["big.py", "small.py"]
+    lowered = cli("check", "--no-cache", "--output-format", "concise", "--max-file-size", "10B", "small.py")
+    expected = "small.py:1:1: KLO902 not analysed: too large to analyse "
+    expected += f"({len(SOURCE)} bytes; max-file-size is 10 bytes)"
+    assert expected in lowered.out, (lowered.out, lowered.err)
 
 
 def test_the_limits_reach_every_face_through_the_resolved_settings(tmp_path):
@@ -370,8 +375,8 @@ def test_the_limits_reach_every_face_through_the_resolved_settings(tmp_path):
 def test_the_flake8_section_sets_the_limits_for_every_face(cli, tmp_path):
     write(tmp_path, {"setup.cfg": "[flake8]\nkeras-max-file-size = 2\nkeras-analysis-time-limit = 1.5\n",
                      "big.py": BIG_SOURCE})
-    run = cli("check", "--no-cache", "big.py")
-    assert TOO_LARGE in run.err, run.err
+    run = cli("check", "--no-cache", "--output-format", "concise", "big.py")
+    assert TOO_LARGE in run.out, (run.out, run.err)
     write(tmp_path, {"setup.cfg": "[flake8]\nkeras_analysis_memory_limit = none\n"})
     bad = cli("check", "--no-cache", "big.py")
     assert bad.code == 2

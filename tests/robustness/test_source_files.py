@@ -112,8 +112,8 @@ def test_a_fixed_stdin_above_the_bound_passes_through_whole(project: Path) -> No
 
 def test_stdin_above_the_configured_size_limit_is_reported_as_too_large(project: Path) -> None:
     command = [sys.executable, "-m", "keras_loss_lint.faces.cli", "check", "--max-file-size", "256B"]
-    command += ["--stdin-filename", "train.py", "-"]
+    command += ["--output-format", "concise", "--stdin-filename", "train.py", "-"]
     completed = subprocess.run(command, cwd=project, input=KLO201_SOURCE.encode(), capture_output=True, timeout=QUICK)
     size = len(KLO201_SOURCE.encode())
-    expected = f"train.py: error: cannot analyse: too large to analyse ({size} bytes; max-file-size is 256 bytes)"
-    assert expected.encode() in completed.stderr, completed.stderr
+    expected = f"train.py:1:1: KLO902 not analysed: too large to analyse ({size} bytes; max-file-size is 256 bytes)"
+    assert completed.returncode == 1 and expected.encode() in completed.stdout, completed.stdout + completed.stderr

@@ -105,7 +105,7 @@ def test_the_large_benchmark_inputs_are_refused_unparsed(no_parse: None, name: s
     source = next(case for case in worst_case.CASES if case.name == name).build()
     assert len(source) > settings_module.DEFAULT_MAX_FILE_SIZE
     result = lint_source(source, "large.py", project=False)
-    assert result.error is not None and result.error.startswith("too large to analyse"), result.error
+    assert result.error is None and result.partial is not None and result.partial.startswith("too large")
     assert [(d.code, d.line) for d in result.diagnostics] == [("KLO902", 1)]
 
 
@@ -116,21 +116,20 @@ def test_a_file_just_above_the_configured_limit_is_refused_unparsed(no_parse: No
     with pytest.raises(Parsed):  # at the limit it is parsed
         lint_source(source, "train.py", fits, project=False)
     result = lint_source(source + "\n", "train.py", Settings(limits=Limits(max_file_size=1024)), project=False)
-    assert result.error == "too large to analyse (1,025 bytes; max-file-size is 1,024 bytes)"
-    assert [d.code for d in result.diagnostics] == ["KLO902"]
-    assert "not analysed: too large to analyse" in result.diagnostics[0].message
+    assert result.partial == "too large to analyse (1,025 bytes; max-file-size is 1,024 bytes)"
+    assert [(d.code, d.message) for d in result.diagnostics] == [("KLO902", f"not analysed: {result.partial}")]
 
 
 def test_the_limit_counts_bytes_not_characters(no_parse: None) -> None:
     source = KLO201_SOURCE + "# " + "\u00e9" * 600 + "\n"  # fewer characters than the limit, more bytes
     assert len(source) < 1024 < len(source.encode("utf-8"))
     result = lint_source(source, "train.py", Settings(limits=Limits(max_file_size=1024)), project=False)
-    assert result.error == "too large to analyse (1.5 KB; max-file-size is 1 KB)"
+    assert result.partial == "too large to analyse (1.5 KB; max-file-size is 1 KB)"
 
 
 def test_a_raised_limit_lets_a_large_file_be_analysed() -> None:
     source = KLO201_SOURCE + "value = 1\n" * (settings_module.DEFAULT_MAX_FILE_SIZE // 10)
-    assert lint_source(source, "train.py", project=False).error is not None
+    assert lint_source(source, "train.py", project=False).partial is not None
     raised = Settings(limits=Limits(max_file_size=2 * settings_module.DEFAULT_MAX_FILE_SIZE))
     result = lint_source(source, "train.py", raised, project=False)
     assert result.error is None and ("KLO201", 7) in [(d.code, d.line) for d in result.diagnostics]
@@ -158,13 +157,30 @@ def test_flake8_does_not_walk_or_parse_a_file_above_its_limit(no_parse: None, mo
     from keras_loss_lint.core import precheck
     from keras_loss_lint.faces import flake8_plugin
 
-    monkeypatch.setattr(precheck, "holds_candidate_call", _never)  # flake8's tree is not walked
-    monkeypatch.setattr(flake8_plugin.KerasLossLintPlugin, "limits", {"max_file_size": 256})
+    # More than PRECHECK_FACTOR times the limit: flake8's tree is not even walked.
+    monkeypatch.setattr(precheck, "holds_candidate_call", _never)
+    monkeypatch.setattr(flake8_plugin.KerasLossLintPlugin, "limits", {"max_file_size": 16})
+    assert len(KLO201_SOURCE) > lint.PRECHECK_FACTOR * 16
     lines = KLO201_SOURCE.splitlines(keepends=True)
     plugin = flake8_plugin.KerasLossLintPlugin(ast.parse(KLO201_SOURCE), lines, "-")
     found = [message for _, _, message, _ in plugin.run()]
     size = len(KLO201_SOURCE)
-    assert found == [f"KLO902 not analysed: too large to analyse ({size} bytes; max-file-size is 256 bytes)"]
+    assert found == [f"KLO902 not analysed: too large to analyse ({size} bytes; max-file-size is 16 bytes)"]
+
+
+def test_a_large_file_without_a_candidate_call_is_passed_over_not_refused(no_parse: None) -> None:
+    """Above the limit, up to PRECHECK_FACTOR times it, the `ast` pre-check still runs: a large
+    module that only mentions Keras and `.fit` words is passed over like a small one."""
+    source = "import keras\n# model.fit is documented elsewhere\n" + "value = 1\n" * 200
+    limits = Limits(max_file_size=1024)
+    assert len(source) > 1024
+    assert lint_source(source, "utils.py", Settings(limits=limits), project=False) == lint_source(
+        "import keras\n", "utils.py", project=False
+    )
+    huge = Limits(max_file_size=len(source) // (lint.PRECHECK_FACTOR + 1))
+    assert [d.code for d in lint_source(source, "utils.py", Settings(limits=huge), project=False).diagnostics] == [
+        "KLO902"
+    ]
 
 
 def test_flake8_takes_the_limits_as_its_options_and_refuses_bad_values(tmp_path: Path) -> None:

@@ -2,7 +2,8 @@
 Reports that keras-loss-lint could not check the whole file: its analysis reached the file's limit
 (a number of steps, `analysis-time-limit` = 1.5 s of CPU time, or `analysis-memory-limit` = 150 MB of
 memory beyond the parsed file), or the file is larger than `max-file-size` (64 KB of UTF-8; a
-notebook: its code cells), which the linter does not parse at all. The message says which limit; the
+notebook: its code cells), which the linter does not parse at all (one without any call a rule could
+report on is passed over without it). The message says which limit; the
 diagnostic sits on the first line of the file, at most once per file.
 
 ## Why is this bad?
