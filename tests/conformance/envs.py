@@ -34,7 +34,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from packaging.version import Version
 
@@ -112,6 +112,17 @@ def selected_releases() -> tuple[Release, ...]:
     if unknown:
         raise ValueError(f"unknown Keras release(s) {unknown}; known: {', '.join(DEFAULT_RELEASES)}")
     return tuple(RELEASES_BY_NAME[n] for n in names)
+
+
+def releases_needed(session_items: Iterable[Any], in_nodeid: str = "") -> list[Release]:
+    """The selected releases some selected test (whose id holds `in_nodeid`) is parametrised with,
+    in release order: what a session fixture observes, once per session."""
+    needed = {
+        item.callspec.params["release"].name
+        for item in session_items
+        if in_nodeid in item.nodeid and hasattr(item, "callspec") and "release" in item.callspec.params
+    }
+    return [release for release in selected_releases() if release.name in needed]
 
 
 def env_dir(release: Release) -> Path:

@@ -30,12 +30,7 @@ Json = dict[str, Any]
 @pytest.fixture(scope="session")
 def observations(request: pytest.FixtureRequest) -> dict[str, Json | Exception]:
     """Observe every release some selected test needs, once per session and two at a time."""
-    needed = {
-        item.callspec.params["release"].name
-        for item in request.session.items
-        if hasattr(item, "callspec") and "release" in item.callspec.params
-    }
-    return observe.observe_many([r for r in RELEASES if r.name in needed])
+    return observe.observe_many(envs.releases_needed(request.session.items))
 
 
 def report_of(observations: dict[str, Json | Exception], release: envs.Release) -> Json:

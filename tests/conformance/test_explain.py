@@ -82,12 +82,7 @@ def run_explain_runner(release: envs.Release) -> Json | Exception:
 
 @pytest.fixture(scope="session")
 def explained_runs(request: pytest.FixtureRequest) -> dict[str, Json | Exception]:
-    needed = {
-        item.callspec.params["release"].name
-        for item in request.session.items
-        if hasattr(item, "callspec") and "release" in item.callspec.params and "explain" in item.nodeid
-    }
-    chosen = [r for r in RELEASES if r.name in needed]
+    chosen = envs.releases_needed(request.session.items, "explain")
     with ThreadPoolExecutor(max_workers=envs.PARALLEL_BUILDS) as pool:
         return dict(zip((r.name for r in chosen), pool.map(run_explain_runner, chosen)))
 

@@ -27,12 +27,7 @@ Json = dict[str, Any]
 
 @pytest.fixture(scope="session")
 def input_observations(request: pytest.FixtureRequest) -> dict[str, Json | Exception]:
-    needed = {
-        item.callspec.params["release"].name
-        for item in request.session.items
-        if hasattr(item, "callspec") and "release" in item.callspec.params and "test_inputs" in item.nodeid
-    }
-    return input_observe.observe_many([r for r in RELEASES if r.name in needed])
+    return input_observe.observe_many(envs.releases_needed(request.session.items, "test_inputs"))
 
 
 @pytest.mark.parametrize("case", INPUT_CASES, ids=lambda c: c.id)

@@ -34,12 +34,7 @@ Json = dict[str, Any]
 
 @pytest.fixture(scope="session")
 def structure_observations(request: pytest.FixtureRequest) -> dict[str, Json | Exception]:
-    needed = {
-        item.callspec.params["release"].name
-        for item in request.session.items
-        if hasattr(item, "callspec") and "release" in item.callspec.params
-    }
-    return observe.observe_each([r for r in RELEASES if r.name in needed], observe.observe_structures)
+    return observe.observe_each(envs.releases_needed(request.session.items), observe.observe_structures)
 
 
 def observed_outcome(raw: Json) -> Outcome:

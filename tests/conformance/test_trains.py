@@ -115,12 +115,7 @@ def run_release(release: envs.Release) -> Json:
 @pytest.fixture(scope="session")
 def script_runs(request: pytest.FixtureRequest) -> dict[str, Json | Exception]:
     """Run the releases this module's selected tests need, once per session and two at a time."""
-    here = Path(__file__).resolve()
-    needed = {
-        item.callspec.params["release"].name
-        for item in request.session.items
-        if Path(str(item.fspath)).resolve() == here and hasattr(item, "callspec") and "release" in item.callspec.params
-    }
+    chosen = envs.releases_needed(request.session.items, "test_trains.py")
 
     def attempt(release: envs.Release) -> Json | Exception:
         try:
@@ -128,7 +123,6 @@ def script_runs(request: pytest.FixtureRequest) -> dict[str, Json | Exception]:
         except (envs.EnvUnavailable, RuntimeError, subprocess.TimeoutExpired, ValueError) as error:
             return error
 
-    chosen = [r for r in RELEASES if r.name in needed]
     with ThreadPoolExecutor(max_workers=envs.PARALLEL_BUILDS) as pool:
         return dict(zip((r.name for r in chosen), pool.map(attempt, chosen)))
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 import ast
 import bisect
 import itertools
-import warnings
 from typing import Collection, ContextManager, Optional
 
 import libcst as cst
@@ -34,6 +33,7 @@ try:
 except ImportError:  # pragma: no cover - a LibCST release without it: the public path below answers
     CodegenState = object  # type: ignore[assignment,misc]
 
+from keras_loss_lint.core.ast_precheck import parse_or_none
 from keras_loss_lint.core.diagnostics import Position, Span
 from keras_loss_lint.core.text import LINE_BREAK, line_starts
 
@@ -232,7 +232,7 @@ def _by_statement(
     the node is generated: indentation only ever follows a line break). A node counts as found only
     when a statement's code generation meets that very node, and a statement's offsets count only
     when its code is the source's text from the start `ast` gives."""
-    tree = tree if tree is not None else _parse_or_none(source)
+    tree = tree if tree is not None else parse_or_none(source)
     anchors = _statement_anchors(module, tree, source) if tree is not None else None
     if anchors is None:
         return {}, ""
@@ -261,15 +261,6 @@ def _by_statement(
         if asked.issubset(spans):
             break
     return spans, beyond
-
-
-def _parse_or_none(source: str) -> Optional[ast.Module]:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # invalid escape sequences and the like: not ours to report
-            return ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
 
 
 _COMPOUND = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)

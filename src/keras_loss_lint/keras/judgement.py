@@ -28,6 +28,13 @@ _FIELDS = {
     "loss": "loss_from", "weights": "weight_from", "labels": "label_from", "metrics": "metrics_from",
     "metric_labels": "metric_label_from", "sample_weights": "sample_weight_from",
 }
+
+
+def outcome_field(aspect: Aspect) -> str:
+    """The `Outcome` field an aspect reads (`"loss"` -> `loss_from`)."""
+    return _FIELDS[aspect]
+
+
 # The Keras 2 release a migration to Keras 3 starts from: what "the code used to do" means.
 KERAS_2_REFERENCE = Version(KERAS2_RELEASES[-1])
 # How a message names what code written for Keras 2 expected.

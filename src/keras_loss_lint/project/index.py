@@ -305,19 +305,9 @@ class ProjectIndex:
         """The names `source` imports from project modules that are bound to code holding a call of
         a recorded method (see `calls_recording_code`): a function of this file that calls one of
         them may record a call though its own text writes none."""
-        if _IMPORT_LINE.search(source) is None:
+        names = set(self._imported_helpers(source, path, limit)[0])
+        if not names:
             return frozenset()
-        search = self.search_path(path)
-        direct = [
-            located for located in self._textual_imports(source, path, search, [])
-            if located.name.split(".", 1)[0] not in ANALYSED_AS_KERAS
-        ]
-        if not direct:
-            return frozenset()
-        reached = self._reachable(direct, search, limit)
-        if not any(self._holds_recorded_call(file) for file in reached):
-            return frozenset()
-        names = set(self._recording_names(reached, {located.file for located in direct if located.file}))
         # The names this file binds them to (`from helpers import compile_fixed as cf`), and its own
         # functions that call them.
         for binding in top_level_bindings(source):
@@ -371,8 +361,14 @@ class ProjectIndex:
 
     def _recording(self, source: str, path: Optional[str], limit: int) -> tuple[bool, set[str]]:
         """(`calls_recording_code`'s answer, the files read and the absent ones looked for)."""
+        names, read = self._imported_helpers(source, path, limit)
+        return bool(names) and not names.isdisjoint(_WORD.findall(source)), read
+
+    def _imported_helpers(self, source: str, path: Optional[str], limit: int) -> tuple[frozenset[str], set[str]]:
+        """The names the project modules `source` imports bind to code holding a recorded call, and
+        the files read to say so (with the absent ones looked for)."""
         if _IMPORT_LINE.search(source) is None:
-            return False, set()
+            return frozenset(), set()
         search = self.search_path(path)
         absent: list[str] = []
         direct = [
@@ -380,13 +376,12 @@ class ProjectIndex:
             if located.name.split(".", 1)[0] not in ANALYSED_AS_KERAS
         ]
         if not direct:
-            return False, set(absent)
+            return frozenset(), set(absent)
         reached = self._reachable(direct, search, limit)
         read = set(reached) | set(absent)
         if not any(self._holds_recorded_call(file) for file in reached):
-            return False, read
-        names = self._recording_names(reached, {located.file for located in direct if located.file})
-        return bool(names) and not names.isdisjoint(_WORD.findall(source)), read
+            return frozenset(), read
+        return self._recording_names(reached, {located.file for located in direct if located.file}), read
 
     def _reachable(self, direct: list[Located], search: SearchPath, limit: int) -> dict[str, ModuleSummary]:
         """The project modules `direct` leads to through import lines (at most `limit`, in the order

@@ -21,7 +21,7 @@ from keras_loss_lint.keras.semantics import (
 )
 from keras_loss_lint.keras.names import may_be_auto_input_name
 from keras_loss_lint.rules.common import on_versions, raise_on
-from keras_loss_lint.rules.phrasing import pairings
+from keras_loss_lint.rules.phrasing import argument_shown, pairings
 
 __all__ = ["may_be_auto_input_name"]  # re-exported for KLO110
 
@@ -88,8 +88,8 @@ class DictX:
 
 
 _WHERE_X_GOES = (
-    ("x", "`x`", "a dict `x`"),
-    ("validation_x", "the `validation_data` `x`", "a dict `x` in `validation_data`"),
+    ("x", argument_shown("x"), "a dict `x`"),
+    ("validation_x", f"the {argument_shown('validation_x')}", "a dict `x` in `validation_data`"),
 )
 
 

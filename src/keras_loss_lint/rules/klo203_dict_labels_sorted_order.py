@@ -30,7 +30,7 @@ from packaging.version import Version
 
 from keras_loss_lint.analysis.facts import Array, CallFacts, Mapping, Value
 from keras_loss_lint.keras.mechanisms import dict_in_sorted_key_order
-from keras_loss_lint.keras.judgement import Aspect, Verdict, judge
+from keras_loss_lint.keras.judgement import Aspect, Verdict, judge, outcome_field
 from keras_loss_lint.keras.scenario import ArgSpec, Outcome, OutputsSpec, Scenario
 from keras_loss_lint.rules.base import Affects, Report, RuleContext, define_rule
 from keras_loss_lint.rules.common import LABEL_LIKE, arg_spec, named_flat_outputs, on_versions
@@ -39,7 +39,6 @@ from keras_loss_lint.rules.phrasing import argument_shown, pairings
 ASPECTS: tuple[Aspect, ...] = ("labels",)
 # What a dict of each argument decides, and how a message names one of its entries.
 _ASPECT_OF: dict[str, tuple[Aspect, ...]] = {"sample_weight": ("sample_weights",)}
-_FIELD_OF = {"sample_weight": "sample_weight_from"}
 
 
 def check(context: RuleContext) -> Iterator[Report]:
@@ -87,7 +86,7 @@ def _report(
     versions: tuple[Version, ...], scenario: Scenario, argument_name: str, node: cst.CSTNode, names: tuple[str, ...]
 ) -> Iterator[Report]:
     aspects = _ASPECT_OF.get(argument_name, ASPECTS)
-    field = _FIELD_OF.get(argument_name, "label_from")
+    field = outcome_field(aspects[0])
     judged = judge(versions, scenario, aspects)
     meant = judged.meant
     assert isinstance(meant, Outcome)

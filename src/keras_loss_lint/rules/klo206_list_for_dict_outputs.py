@@ -30,7 +30,7 @@ from typing import Iterator, Optional
 
 from keras_loss_lint.core.diagnostics import Applicability
 from keras_loss_lint.analysis.facts import Argument, Seq
-from keras_loss_lint.keras.judgement import Aspect, Verdict, judge
+from keras_loss_lint.keras.judgement import Aspect, Verdict, judge, outcome_field
 from keras_loss_lint.keras.mechanisms import list_on_sorted_keys
 from keras_loss_lint.keras.scenario import ArgSpec, Outcome, OutputsSpec, Scenario
 from keras_loss_lint.rules.base import Affects, FixProposal, NodeEdit, Report, RuleContext, define_rule
@@ -85,8 +85,7 @@ def _received(outcome: Outcome, aspect: Aspect) -> tuple[Optional[str], ...]:
     """Per output, the list entry the outcome gives it for `aspect` (None: none, or several)."""
     if aspect == "metrics":
         return tuple(entries[0] if len(entries) == 1 else None for entries in outcome.metrics_from)
-    field = {"loss": "loss_from", "weights": "weight_from"}.get(aspect, "label_from")
-    return tuple(getattr(outcome, field))
+    return tuple(getattr(outcome, outcome_field(aspect)))
 
 
 def _fix(argument: Argument, keys: tuple[str, ...], name: str) -> Optional[FixBuilder]:

@@ -15,6 +15,7 @@ from keras_loss_lint.keras.judgement import (
     Judgement,
     Verdict,
     judge,
+    outcome_field,
     unaddressed_without_loss,
 )
 from keras_loss_lint.keras.scenario import BROADCAST, UNKNOWN_NAME, ArgSpec, Outcome, OutputsSpec, Scenario
@@ -132,10 +133,7 @@ def wrong_pairings(outcome: Outcome, meant: Outcome, labels: Sequence[str], aspe
             got = tuple(", ".join(entry) or None for entry in outcome.metrics_from)
             wanted = tuple(", ".join(entry) or None for entry in meant.metrics_from)
         else:
-            field = {
-                "loss": "loss_from", "weights": "weight_from", "labels": "label_from",
-                "sample_weights": "sample_weight_from",
-            }[aspect]
+            field = outcome_field(aspect)
             got, wanted = getattr(outcome, field), getattr(meant, field)
         if wanted:
             parts.append(pairings(labels, got, wanted, _CARRIED[aspect]))
