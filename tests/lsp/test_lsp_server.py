@@ -117,6 +117,34 @@ async def test_diagnostics_follow_edits_and_the_quick_fix_removes_them(
     assert await editor.diagnostics() == []
 
 
+async def test_edits_inside_one_function_are_seen_and_the_others_kept(
+    client: RecordingClient, tmp_path: Path
+) -> None:
+    """The server re-parses only the statements an edit changed (core/reparse.py): a change inside one
+    builder, and one that re-indents it with tabs (so that the module is parsed whole), both show."""
+    builder = KLO201_SOURCE.split("\n", 2)[2].replace("\n", "\n    ")
+    source = "import keras\nfrom keras import layers\n\n\n" + "".join(
+        f"def build_{i}():\n    {builder.rstrip()}\n    return model\n\n\n" for i in range(3)
+    )
+    editor = Editor(client, tmp_path / "builders.py", source)
+    assert [d.code for d in await editor.diagnostics()] == ["KLO201"] * 3
+    fixed_second = source.replace("def build_1", "def build_one", 1)
+    second = fixed_second.index("def build_one")
+    fixed_second = fixed_second[:second] + fixed_second[second:].replace(
+        '{"output_small": "mse", "output_big": "mae"}', '["mse", "mae"]', 1
+    )
+    editor.replace_all(fixed_second)
+    lines = [d.range.start.line for d in await editor.diagnostics()]
+    assert len(lines) == 2
+    assert all(fixed_second.splitlines()[line].lstrip().startswith("model.compile") for line in lines)
+    third = fixed_second.index("def build_2")
+    tabbed = fixed_second[:third] + fixed_second[third:].replace("\n    ", "\n\t")
+    editor.replace_all(tabbed)
+    assert len(await editor.diagnostics()) == 2
+    editor.replace_all(source)
+    assert len(await editor.diagnostics()) == 3
+
+
 async def test_disable_for_this_line_adds_a_noqa_comment(client: RecordingClient, tmp_path: Path) -> None:
     editor = Editor(client, tmp_path / "model.py", KLO201_SOURCE.replace('"mae"})', '"mae"})  # noqa: E501'))
     (diagnostic,) = await editor.diagnostics()

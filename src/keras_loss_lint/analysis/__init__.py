@@ -10,6 +10,7 @@ import libcst as cst
 from keras_loss_lint.analysis.facts import ModuleFacts
 from keras_loss_lint.analysis.frames import Frame
 from keras_loss_lint.analysis.interpreter import Interpreter
+from keras_loss_lint.analysis.texts import NodeTexts
 from keras_loss_lint.analysis.project_modules import ModuleLocator, ProjectContext, memo_for
 
 
@@ -19,14 +20,16 @@ def extract_facts(
     *,
     path: Optional[str] = None,
     locator: Optional[ModuleLocator] = None,
+    texts: Optional[NodeTexts] = None,
 ) -> ModuleFacts:
     """`source` is the module's text when the caller has it (saves regenerating it). With a
     `locator`, imports of the project's modules are followed; `path` is the module's file (for a
-    notebook, the notebook: its directory is the script's)."""
+    notebook, the notebook: its directory is the script's). `texts` remembers the texts of nodes that
+    later trees share (an editor's versions of one document)."""
     project = None
     if locator is not None and path:
         project = ProjectContext(locator, memo_for(locator), _run_imported, path)
-    return Interpreter(module, source, project=project).run()
+    return Interpreter(module, source, project=project, texts=texts).run()
 
 
 def _run_imported(module: cst.Module, source: str, project: ProjectContext, frame: Frame) -> ModuleFacts:

@@ -41,8 +41,8 @@ from keras_loss_lint.analysis.imports import ImportsMixin
 from keras_loss_lint.analysis.limits import MAX_IRRELEVANT_LOOP_STEPS, MAX_UNROLL
 from keras_loss_lint.analysis.own_nodes import keep_own_nodes
 from keras_loss_lint.analysis.project_modules import ProjectContext
+from keras_loss_lint.analysis.texts import NodeTexts, text_of as generated_text
 from keras_loss_lint.keras.api import CANDIDATE_CALL
-
 
 __all__ = ["BudgetExceeded", "Interpreter"]
 
@@ -54,10 +54,10 @@ class Interpreter(ImportsMixin, AssignmentMixin):
         source: Optional[str] = None,
         budget: int = DEFAULT_STEP_BUDGET,
         project: Optional[ProjectContext] = None,
+        texts: Optional[NodeTexts] = None,
     ) -> None:
         super().__init__()
-        self.module = module
-        self.project = project
+        self.module, self.project, self._texts = module, project, texts
         text = source if source is not None else module.code
         self.source_text = text
         # Words whose absence from the whole module settles per-node questions without reading nodes
@@ -174,7 +174,7 @@ class Interpreter(ImportsMixin, AssignmentMixin):
         keras_calls.call_method_of(self, owner, (method, info), unknown)
 
     def text_of(self, node: cst.CSTNode) -> str:
-        return self.module.code_for_node(node)
+        return generated_text(self.module, node, self._texts)
 
     def note_function_started(self, node: cst.FunctionDef) -> None:
         self._started.add(node)

@@ -28,9 +28,12 @@ import libcst as cst
 from keras_loss_lint.analysis import ModuleFacts, extract_facts
 from keras_loss_lint.analysis.base import ANALYSIS_CUT_SHORT, Ceiling, ceiling_applied
 from keras_loss_lint.analysis.facts import CallFacts, ModelFacts, ModelOrigin
+from keras_loss_lint.analysis.texts import NodeTexts
 from keras_loss_lint.core.diagnostics import Diagnostic, Edit, Fix, LintResult, Position, Span
 from keras_loss_lint.core.noqa import FileExemption, NoqaIndex, file_exemption, split_lines
+from keras_loss_lint.core import reparse
 from keras_loss_lint.core.ast_precheck import parse_or_none
+from keras_loss_lint.core.reparse import StatementCache
 from keras_loss_lint.core.positions import locate
 from keras_loss_lint.core.precheck import has_candidate, needs_analysis
 from keras_loss_lint.core.syntax import syntax_problem
@@ -81,6 +84,7 @@ def lint_source(
     fixes: bool = True,
     project: ProjectChoice = True,
     tree: ast.Module | None = None,
+    statements: StatementCache | None = None,
 ) -> LintResult:
     """Lint one module's text. Never raises on user input: a parse failure is `LintResult.error`.
 
@@ -88,7 +92,9 @@ def lint_source(
     project's other modules are read from: True finds the project holding `path` on disk (nothing
     without a path), an index reads through it (the language server's holds unsaved editor text),
     False or None follows no import. `tree` is `ast.parse(source)` when the face has it (flake8):
-    the syntactic pre-check then reads it instead of parsing again.
+    the syntactic pre-check then reads it instead of parsing again. `statements` keeps the parsed
+    top-level statements of the texts linted before (the language server's, one per document): only
+    those whose text changed are parsed again.
     """
     index = project_for(path, project)
     refusal = settings.limits.too_large(source)
@@ -109,14 +115,17 @@ def lint_source(
         return LintResult(_not_fully_analysed(refusal, settings, source), partial=refusal)
     with _no_cyclic_gc():
         try:
-            module = cst.parse_module(source)
+            module = reparse.parse_module(source, tree, statements)
         except cst.ParserSyntaxError as error:
             problem = syntax_problem(source, error)
             where = f"{problem.position.line}:{problem.position.column}"
             return LintResult(error=f"syntax error at {where}: {problem.message}", syntax_error=problem)
         except (RecursionError, MemoryError, ValueError) as error:
             return LintResult(error=_describe_parse_error(error))
-        return lint_module(module, source, settings, fixes=fixes, path=path, project=index, tree=tree)
+        texts = statements.node_texts if statements is not None else None
+        return lint_module(
+            module, source, settings, fixes=fixes, path=path, project=index, tree=tree, texts=texts
+        )
 
 
 def _turned_away_by(source: str, path: str | None, index: Optional[ProjectIndex]) -> tuple[str, ...]:
@@ -158,15 +167,17 @@ def lint_module(
     path: str | None = None,
     project: ProjectIndex | None = None,
     tree: ast.Module | None = None,
+    texts: NodeTexts | None = None,
 ) -> LintResult:
-    """`tree` is `ast.parse(source)` when the caller has it (positions are found faster with it)."""
+    """`tree` is `ast.parse(source)` when the caller has it (positions are found faster with it);
+    `texts` remembers node texts for trees that share nodes (see `lint_source`'s `statements`)."""
     # LibCST walks its trees recursively (extraction, code generation for positions): an expression
     # nested thousands deep that Python itself accepts can exhaust the stack anywhere in here.
     try:
         where = os.path.abspath(path) if path and project is not None else None
         ceiling = Ceiling(settings.limits.seconds, settings.limits.memory_mb, FACTS_SHARE_OF_TIME)
         with ceiling_applied(ceiling):
-            facts = extract_facts(module, source, path=where, locator=project)
+            facts = extract_facts(module, source, path=where, locator=project, texts=texts)
         ceiling.allow(RULES_SHARE_OF_TIME, RULES_LEAST_SHARE)
         context = RuleContext(facts, _target_of(facts, settings))
         failures: list[Diagnostic] = []

@@ -15,6 +15,7 @@ edited in `models.py` but not yet saved is what `train.py` is checked against.
 from __future__ import annotations
 
 import fnmatch
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -22,6 +23,7 @@ from typing import Mapping, Sequence
 from keras_loss_lint.project import target
 from keras_loss_lint.project.config import ConfigError, ConfigResolver, combine
 from keras_loss_lint.core.lint import lint_source
+from keras_loss_lint.core.reparse import StatementCache
 from keras_loss_lint.core.diagnostics import Diagnostic
 from keras_loss_lint.project.discovery import is_excluded
 from keras_loss_lint.project.index import ProjectIndex, find_root
@@ -38,6 +40,8 @@ PROJECT_GLOBS = ("requirements*.txt", "*.lock", "pylock*.toml", "Pipfile*")
 # What the server asks the client to watch (workspace/didChangeWatchedFiles), matching the above,
 # and the project's modules: one edited outside the editor changes what the open documents import.
 PYTHON_GLOB = "**/*.py"
+# How many documents keep their parsed statements between edits (core/reparse.py).
+KEPT_DOCUMENT_TREES = 2
 WATCHED_GLOBS = (
     tuple(f"**/{name}" for name in sorted(CONFIG_NAMES | PROJECT_NAMES))
     + tuple(f"**/{glob}" for glob in PROJECT_GLOBS)
@@ -79,6 +83,7 @@ class Linter:
         self._resolvers: dict[Path, ConfigResolver] = {}
         self._indexes: dict[str, ProjectIndex] = {}
         self._open_texts: Mapping[str, str] = {}
+        self._statements: OrderedDict[str | None, StatementCache] = OrderedDict()
 
     def invalidate(self, path: Path | None = None) -> None:
         """Forget cached configuration and Keras-version detection (all of it, or what `path` feeds)."""
@@ -115,7 +120,10 @@ class Linter:
         if chosen.excluded:
             return Outcome(excluded=True, config_error=chosen.config_error)
         self._open_texts = open_texts or {}
-        result = lint_source(text, _name(path), chosen.settings, project=self.project_for(path))
+        name = _name(path)
+        result = lint_source(
+            text, name, chosen.settings, project=self.project_for(path), statements=self._statements_of(name)
+        )
         return Outcome(
             result.diagnostics, result.error, chosen.config_error, dependencies=result.dependencies,
             syntax_error=result.syntax_error is not None,
@@ -132,9 +140,10 @@ class Linter:
             return None
         self._open_texts = open_texts or {}
         index, name, settings = self.project_for(path), _name(path), chosen.settings
+        statements = self._statements_of(name)
         fixed, _, _ = fix_until_stable(
             TextTarget(text),
-            lambda source: lint_source(source, name, settings, project=index),
+            lambda source: lint_source(source, name, settings, project=index, statements=statements),
             lambda diagnostic: is_applicable(diagnostic.fix, unsafe=False),
         )
         return fixed.source if fixed.source != text else None
@@ -150,6 +159,18 @@ class Linter:
         if index is None:
             index = self._indexes[root] = ProjectIndex(root, reader=self._open_text)
         return index
+
+    def _statements_of(self, name: str | None) -> StatementCache:
+        """The parsed statements of the document's last versions: an edit re-parses only what it
+        changed. Kept for the few documents edited last, since a tree costs about 1 KB a character."""
+        caches = self._statements
+        cache = caches.get(name)
+        if cache is None:
+            cache = caches[name] = StatementCache()
+            while len(caches) > KEPT_DOCUMENT_TREES:
+                caches.popitem(last=False)
+        caches.move_to_end(name)
+        return cache
 
     def _open_text(self, path: str) -> str | None:
         return self._open_texts.get(path)
