@@ -104,8 +104,8 @@ def _cuts(source: str, tree: ast.Module) -> list[int]:
         if start_line <= end_line or end_line >= len(line_starts):
             continue
         end = line_starts[end_line]
-        if source[:end].rstrip("\r\n").endswith("\\"):
-            continue
+        if source[line_starts[end_line - 1] : end].rstrip("\r\n").endswith("\\"):
+            continue  # (a continued line: LibCST may give the lines after it to this statement)
         gap = source[end : line_starts[start_line - 1]]
         if any(line[:1] in (" ", "\t") for line in gap.splitlines()):
             continue
