@@ -71,7 +71,7 @@ def test_every_fixture() -> None:
         _parses_alike(path.read_text(encoding="utf-8"))
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(source=hypothesmith.from_node())
 def test_generated_modules(source: str) -> None:
     try:
