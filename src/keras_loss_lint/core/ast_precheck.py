@@ -28,7 +28,7 @@ from typing import Optional
 
 from keras_loss_lint.keras.api import RECORDED_METHODS
 
-__all__ = ["holds_candidate_call", "parse_or_none"]
+__all__ = ["first_line", "holds_candidate_call", "parse_or_none"]
 
 _RECORDED = frozenset(RECORDED_METHODS)
 # Any `noqa` followed on its line by a KLO code, in any spelling the noqa readers accept.
@@ -71,6 +71,12 @@ def parse_or_none(source: str) -> Optional[ast.Module]:
     finally:
         if collecting:
             gc.enable()
+
+
+def first_line(statement: ast.stmt) -> int:
+    """The line a statement's text starts on: its first decorator's, for a decorated definition."""
+    decorators: list[ast.expr] = getattr(statement, "decorator_list", None) or []
+    return min([statement.lineno, *(decorator.lineno for decorator in decorators)])
 
 
 def _lines_of_attribute_words(source: str) -> list[int]:

@@ -33,7 +33,7 @@ try:
 except ImportError:  # pragma: no cover - a LibCST release without it: the public path below answers
     CodegenState = object  # type: ignore[assignment,misc]
 
-from keras_loss_lint.core.ast_precheck import parse_or_none
+from keras_loss_lint.core.ast_precheck import first_line, parse_or_none
 from keras_loss_lint.core.diagnostics import Position, Span
 from keras_loss_lint.core.text import LINE_BREAK, line_starts
 
@@ -263,9 +263,6 @@ def _by_statement(
     return spans, beyond
 
 
-_COMPOUND = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-
-
 def _statement_anchors(module: cst.Module, tree: ast.Module, source: str) -> Optional[tuple[list[int], list[int]]]:
     """For each top-level statement of `module`: the offset of its first token (where its syntactic
     span starts), and the offset of the line of its first decorator or token (from where its text can
@@ -288,9 +285,7 @@ def _statement_anchors(module: cst.Module, tree: ast.Module, source: str) -> Opt
         if indentation.strip() or not indentation.isascii():  # `ast`'s byte column is not a character one
             return None
         syntactic.append(line_start + first.col_offset)
-        decorators = first.decorator_list if isinstance(first, _COMPOUND) else []
-        top = min([first.lineno, *(decorator.lineno for decorator in decorators)])
-        reach.append(starts[top - 1])
+        reach.append(starts[first_line(first) - 1])
     if position != len(body) or any(later <= earlier for earlier, later in zip(reach, reach[1:])):
         return None
     return syntactic, reach

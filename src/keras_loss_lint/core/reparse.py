@@ -26,6 +26,8 @@ from typing import Optional, Sequence
 import libcst as cst
 
 from keras_loss_lint.analysis.texts import NodeTexts
+from keras_loss_lint.core.ast_precheck import first_line
+from keras_loss_lint.core.text import line_starts
 
 __all__ = ["StatementCache", "parse_module"]
 
@@ -35,14 +37,13 @@ DEFAULT_CACHE_CHARACTERS = 2 * 64 * 1024
 _DEFAULT_INDENT = "    "
 # Texts `ast` and LibCST might cut into lines differently: such a module is parsed whole.
 _UNUSUAL_TEXT = re.compile("\r(?!\n)|\x0c|\ufeff")
-_NEWLINE = re.compile("\n")
 _COMPOUND_PARTS = (cst.Else, cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally, cst.MatchCase, cst.If)
 
 
 @dataclass(frozen=True)
 class _Piece:
-    """One piece of a module, parsed alone. `first`: it opens the module (its leading lines are the
-    module's header); otherwise they were moved to its first statement, where the whole parse has them."""
+    """One piece of a module, parsed alone. The piece that opens the module keeps its leading lines as
+    the module's header; any other has them moved to its first statement, where the whole parse has them."""
 
     header: Sequence[cst.EmptyLine]
     body: Sequence[cst.SimpleStatementLine | cst.BaseCompoundStatement]
@@ -95,30 +96,23 @@ def parse_module(source: str, tree: Optional[ast.Module], cache: Optional[Statem
 
 def _cuts(source: str, tree: ast.Module) -> list[int]:
     """The offsets where a piece ends (the last one is the text's end)."""
-    line_starts = [0] + [match.end() for match in _NEWLINE.finditer(source)]
+    starts = line_starts(source)  # (no lone carriage return: lines end where `ast` ends them)
     cuts: list[int] = []
     statements = tree.body
     for before, after in zip(statements, statements[1:]):
         end_line = before.end_lineno or before.lineno
-        start_line = _first_line(after)
-        if start_line <= end_line or end_line >= len(line_starts):
+        start_line = first_line(after)
+        if start_line <= end_line or end_line >= len(starts):
             continue
-        end = line_starts[end_line]
-        if source[line_starts[end_line - 1] : end].rstrip("\r\n").endswith("\\"):
+        end = starts[end_line]
+        if source[starts[end_line - 1] : end].rstrip("\r\n").endswith("\\"):
             continue  # (a continued line: LibCST may give the lines after it to this statement)
-        gap = source[end : line_starts[start_line - 1]]
+        gap = source[end : starts[start_line - 1]]
         if any(line[:1] in (" ", "\t") for line in gap.splitlines()):
             continue
         cuts.append(end)
     cuts.append(len(source))
     return cuts
-
-
-def _first_line(statement: ast.stmt) -> int:
-    decorators = getattr(statement, "decorator_list", None)
-    if decorators:
-        return min(statement.lineno, *(decorator.lineno for decorator in decorators))
-    return statement.lineno
 
 
 def _assemble(source: str, cuts: list[int], cache: StatementCache) -> Optional[cst.Module]:
@@ -140,7 +134,7 @@ def _assemble(source: str, cuts: list[int], cache: StatementCache) -> Optional[c
                     cache.node_texts.remember(piece.body[0], text)
         seen.add(key)
         pieces.append(piece)
-    return _module_of(source, pieces)
+    return _module_of(pieces)
 
 
 def _parse_piece(text: str, first: bool) -> Optional[_Piece]:
@@ -175,7 +169,7 @@ def _holds_block_part(part: cst.CSTNode) -> bool:
     return False
 
 
-def _module_of(source: str, pieces: list[_Piece]) -> Optional[cst.Module]:
+def _module_of(pieces: list[_Piece]) -> Optional[cst.Module]:
     indents = {piece.default_indent for piece in pieces if piece.holds_block}
     newlines = {piece.default_newline for piece in pieces if piece.holds_newline}
     if len(indents) > 1 or len(newlines) > 1:
