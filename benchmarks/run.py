@@ -65,6 +65,7 @@ FLAKE8_KERAS_TARGET = 1.15  # on Keras-heavy trees
 CLI_TARGET = 1.0  # of the bare parse of the text-pre-check candidates
 TORCHFIX_TARGET = 20.0  # times cheaper than TorchFix on the Keras source
 RSS_TARGET_MIB = 200  # on the Keras source, -j 1
+SIZE_LIMIT_BYTES = 64 * 1024  # the default max-file-size (project/settings.py)
 EDITOR_TARGET_MS = 150
 WARM_TARGET = 0.10
 KERAS_VERSION = "3.15.1"
@@ -317,51 +318,101 @@ def bench_cli(
     serial = Timed(f"cli -j 1 {tree.name}", cli_command("check", *no_cache, "--exit-zero", "-j", "1", target),
                    where)
     pooled = Timed(f"cli -j auto {tree.name}", cli_command("check", *no_cache, "--exit-zero", target), where)
+    within = candidates_within(tree.root, SIZE_LIMIT_BYTES)
+    # The floor under the linter's own size limit: the files above it get one KLO902 and no parse, so
+    # beating the floor of every candidate by refusing them would be measuring differently.
+    bare_within = Timed(f"bare parse within the size limit {tree.name}",
+                        [PY, str(HERE / "bare_parse.py"), "--max-bytes", str(SIZE_LIMIT_BYTES), target], where)
+    limited = within < tree.candidates
     print(f"CLI on {tree.describe()}", file=sys.stderr)
-    measure([bare, serial, pooled], repeat)
-    ratio = serial.cpu / bare.cpu
-    report.rows += [
+    measure([bare, bare_within, serial, pooled] if limited else [bare, serial, pooled], repeat)
+    floor = bare_within if limited else bare
+    ratio = serial.cpu / floor.cpu
+    report.rows.append(
         Row(
             f"bare `libcst.parse_module` of the {tree.candidates} files of {tree.describe()} that the "
             "textual pre-check lets through",
             bare,
             "baseline",
-        ),
+        )
+    )
+    if limited:
+        report.rows.append(
+            Row(
+                f"the same, only the {within} of them within the default size limit "
+                f"({SIZE_LIMIT_BYTES // 1024} KB; the others get one KLO902 and no parse)",
+                bare_within,
+                "baseline of the target",
+            )
+        )
+    report.rows += [
         Row(
             f"`keras-loss-lint check -j 1`: {tree.name}",
             serial,
-            f"{ratio:.2f}x CPU, {serial.wall / bare.wall:.2f}x wall of the bare parse",
+            f"{ratio:.2f}x CPU, {serial.wall / floor.wall:.2f}x wall of the bare parse"
+            + (f" within the limit ({serial.cpu / bare.cpu:.2f}x CPU of all candidates)" if limited else ""),
             f"<= {CLI_TARGET:.1f}x",
             verdict(ratio, CLI_TARGET),
         ),
         Row(
             f"`keras-loss-lint check`, default jobs ({os.cpu_count()} CPUs): {tree.name}",
             pooled,
-            f"{pooled.wall / bare.wall:.2f}x wall of the bare parse",
+            f"{pooled.wall / floor.wall:.2f}x wall of the bare parse" + (" within the limit" if limited else ""),
         ),
     ]
     if tree.keras_heavy and tree.name.startswith("keras"):
-        rss = serial.peak_kib / MIB
-        report.rows.append(
-            Row(f"peak RSS of `keras-loss-lint check -j 1`: {tree.name}", None, f"{rss:.0f} MiB",
-                f"<= {RSS_TARGET_MIB} MiB", verdict(rss, RSS_TARGET_MIB))
-        )
+        everything = bench_every_file_analysed(report, tree, bare, serial, repeat, no_cache)
         if torchfix is not None:
-            bench_torchfix(report, tree, torchfix, serial)
+            bench_torchfix(report, tree, torchfix, serial, everything)
 
 
-def bench_torchfix(report: Report, tree: Tree, torchfix: environments.Environment, ours: Timed) -> None:
-    """One run (TorchFix takes minutes on the Keras source): the ratio is far from the target either way."""
+def candidates_within(root: Path, limit: int) -> int:
+    from keras_loss_lint.core.precheck import has_candidate
+
+    sizes_and_texts = [(p.stat().st_size, p.read_bytes().decode("utf-8", "replace")) for p in root.rglob("*.py")]
+    return sum(1 for size, text in sizes_and_texts if size <= limit and has_candidate(text))
+
+
+def bench_every_file_analysed(
+    report: Report, tree: Tree, bare: Timed, serial: Timed, repeat: int, no_cache: list[str]
+) -> Timed:
+    """Peak RSS with the default size limit, and the run with the limit raised above the largest file:
+    what analysing every file costs, against the floor of every candidate."""
+    limit = f"{int(max(p.stat().st_size for p in tree.root.rglob('*.py')) / 1000) + 64}KB"
+    command = cli_command("check", *no_cache, "--exit-zero", "-j", "1", "--max-file-size", limit, tree.root.name)
+    everything = Timed(f"cli -j 1 every file {tree.name}", command, tree.root.parent)
+    measure([everything], repeat)
+    rss, rss_all = serial.peak_kib / MIB, everything.peak_kib / MIB
+    report.rows += [
+        Row(f"peak RSS of `keras-loss-lint check -j 1`: {tree.name}", None, f"{rss:.0f} MiB",
+            f"<= {RSS_TARGET_MIB} MiB", verdict(rss, RSS_TARGET_MIB)),
+        Row(
+            f"`keras-loss-lint check -j 1 --max-file-size {limit}`: {tree.name}, every file analysed",
+            everything,
+            f"{everything.cpu / bare.cpu:.2f}x CPU of the bare parse of all candidates; {rss_all:.0f} MiB peak RSS",
+            f"<= {CLI_TARGET:.1f}x, <= {RSS_TARGET_MIB} MiB",
+            "yes" if everything.cpu / bare.cpu <= CLI_TARGET and rss_all <= RSS_TARGET_MIB else "**no**",
+        ),
+    ]
+    return everything
+
+
+def bench_torchfix(
+    report: Report, tree: Tree, torchfix: environments.Environment, ours: Timed, everything: Timed
+) -> None:
+    """One run (TorchFix takes minutes on the Keras source). TorchFix parses every file whatever its
+    size, so the target is judged against our run that analyses every file too."""
     other = Timed(f"torchfix {tree.name}", [str(torchfix.root / "bin" / "torchfix"), "-j", "1", tree.root.name],
                   tree.root.parent)
     print(f"TorchFix on {tree.describe()}", file=sys.stderr)
     measure([other], 1, ok_codes=(0, 1), warm_up=False)
-    ratio = other.cpu / ours.cpu
+    ratio = other.cpu / everything.cpu
     report.rows.append(
         Row(
             f"TorchFix {torchfix.version_of('torchfix')} `-j 1` (every rule it enables by default): {tree.name}",
             other,
-            f"{ratio:.1f}x the CPU of `keras-loss-lint check -j 1`",
+            f"{ratio:.1f}x the CPU of `keras-loss-lint check -j 1` analysing every file "
+            f"({other.cpu / ours.cpu:.1f}x with the default size limit)",
             f">= {TORCHFIX_TARGET:.0f}x",
             "yes" if ratio >= TORCHFIX_TARGET else "**no**",
         )
@@ -440,11 +491,16 @@ def bench_big_module(report: Report, work: Path, megabytes: float) -> None:
         parts.append(block.format(i=len(parts)))
         size += len(parts[-1])
     (root / "big_module.py").write_text("".join(parts), encoding="utf-8")
-    big = Timed("cli big module", cli_command("check", "--no-cache", "--exit-zero", "big_module.py"), root)
+    # Above the default size limit a module is refused (one KLO902) before any parse: the limit is
+    # raised so that what is measured is the tree of a module a user chose to analyse.
+    limit = f"{int(size / 1000) + 64}KB"
+    command = cli_command("check", "--no-cache", "--exit-zero", "--max-file-size", limit, "big_module.py")
+    big = Timed("cli big module", command, root)
     measure([big], 1, warm_up=False)
     report.rows.append(
         Row(
-            f"`keras-loss-lint check` on one generated {size / 1e6:.1f} MB module (short functions)",
+            f"`keras-loss-lint check --max-file-size {limit}` on one generated {size / 1e6:.1f} MB module "
+            "(short functions)",
             big,
             f"{big.peak_kib / MIB / (size / 1e6):.0f} MiB peak RSS per MB of source",
         )

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fixture_expectations import fixture_files
+from robust_helpers import robust_settings
 from keras_loss_lint.core.diagnostics import Position, Span
 from keras_loss_lint.core.positions import _by_statement, locate, locate_with_metadata
 
@@ -118,14 +119,26 @@ def test_a_node_wanted_twice_is_located_once() -> None:
     assert locate(module, source, [call, call]) == {call: Span(Position(2, 11), Position(4, 5))}
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-@given(source=hypothesmith.from_node(), seed=st.integers(0, 2**16))
-def test_generated_modules(source: str, seed: int) -> None:
+def _generated_module_agrees(source: str, seed: int) -> None:
     try:
         cst.parse_module(source)
     except (cst.ParserSyntaxError, RecursionError, ValueError):
         return  # hypothesmith's output is not always valid Python; nothing to compare
     assert_agrees(source, random.Random(seed))
+
+
+# The default suite takes a few generated modules; the slow run (`-m slow`) searches deeper.
+@robust_settings(scale=0.8)
+@given(source=hypothesmith.from_node(), seed=st.integers(0, 2**16))
+def test_generated_modules(source: str, seed: int) -> None:
+    _generated_module_agrees(source, seed)
+
+
+@pytest.mark.slow
+@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@given(source=hypothesmith.from_node(), seed=st.integers(0, 2**16))
+def test_generated_modules_deeper(source: str, seed: int) -> None:
+    _generated_module_agrees(source, seed)
 
 
 def test_statements_without_wanted_nodes_are_skipped() -> None:

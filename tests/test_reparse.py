@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from fixture_expectations import fixture_files
+from robust_helpers import robust_settings
 from keras_loss_lint.core.lint import lint_source
 from keras_loss_lint.core.reparse import StatementCache, parse_module
 
@@ -71,15 +72,28 @@ def test_every_fixture() -> None:
         _parses_alike(path.read_text(encoding="utf-8"))
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-@given(source=hypothesmith.from_node())
-def test_generated_modules(source: str) -> None:
+def _generated_module_parses_alike(source: str) -> None:
     try:
         cst.parse_module(source)
         ast.parse(source)
     except (cst.ParserSyntaxError, SyntaxError, RecursionError, ValueError, MemoryError):
         return  # hypothesmith's output is not always valid Python; nothing to compare
     _parses_alike(source)
+
+
+# A generated module costs about a third of a second here: the default suite takes a few, the slow
+# run (`-m slow`) searches deeper.
+@robust_settings(scale=0.4)
+@given(source=hypothesmith.from_node())
+def test_generated_modules(source: str) -> None:
+    _generated_module_parses_alike(source)
+
+
+@pytest.mark.slow
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(source=hypothesmith.from_node())
+def test_generated_modules_deeper(source: str) -> None:
+    _generated_module_parses_alike(source)
 
 
 def test_an_edit_reparses_only_the_statements_it_changed() -> None:

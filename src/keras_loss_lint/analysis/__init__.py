@@ -3,6 +3,7 @@ the project's other modules when a locator says where they are."""
 
 from __future__ import annotations
 
+import ast
 from typing import Optional
 
 import libcst as cst
@@ -21,15 +22,17 @@ def extract_facts(
     path: Optional[str] = None,
     locator: Optional[ModuleLocator] = None,
     texts: Optional[NodeTexts] = None,
+    tree: Optional[ast.Module] = None,
 ) -> ModuleFacts:
     """`source` is the module's text when the caller has it (saves regenerating it). With a
     `locator`, imports of the project's modules are followed; `path` is the module's file (for a
     notebook, the notebook: its directory is the script's). `texts` remembers the texts of nodes that
-    later trees share (an editor's versions of one document)."""
+    later trees share (an editor's versions of one document). `tree` is `ast.parse(source)` when the
+    caller has it: the analysis reads node texts from the source where it says their lines are."""
     project = None
     if locator is not None and path:
         project = ProjectContext(locator, memo_for(locator), _run_imported, path)
-    return Interpreter(module, source, project=project, texts=texts).run()
+    return Interpreter(module, source, project=project, texts=texts, tree=tree).run()
 
 
 def _run_imported(module: cst.Module, source: str, project: ProjectContext, frame: Frame) -> ModuleFacts:

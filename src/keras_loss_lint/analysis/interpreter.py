@@ -11,6 +11,7 @@ model, the call is recorded with its arguments resolved. Anything it cannot foll
 from __future__ import annotations
 
 import re
+from ast import Module as AstModule
 from typing import Any, Callable, Optional, Sequence
 
 import libcst as cst
@@ -41,7 +42,7 @@ from keras_loss_lint.analysis.imports import ImportsMixin
 from keras_loss_lint.analysis.limits import MAX_IRRELEVANT_LOOP_STEPS, MAX_UNROLL
 from keras_loss_lint.analysis.own_nodes import keep_own_nodes
 from keras_loss_lint.analysis.project_modules import ProjectContext
-from keras_loss_lint.analysis.texts import NodeTexts, text_of as generated_text
+from keras_loss_lint.analysis.texts import ModuleTexts, NodeTexts
 from keras_loss_lint.keras.api import CANDIDATE_CALL
 
 __all__ = ["BudgetExceeded", "Interpreter"]
@@ -55,11 +56,12 @@ class Interpreter(ImportsMixin, AssignmentMixin):
         budget: int = DEFAULT_STEP_BUDGET,
         project: Optional[ProjectContext] = None,
         texts: Optional[NodeTexts] = None,
+        tree: Optional[AstModule] = None,
     ) -> None:
         super().__init__()
-        self.module, self.project, self._texts = module, project, texts
-        text = source if source is not None else module.code
-        self.source_text = text
+        self.module, self.project = module, project
+        self.source_text = text = source if source is not None else module.code
+        self._texts = ModuleTexts(module, text, texts, tree)  # for word searches in nodes
         # Words whose absence from the whole module settles per-node questions without reading nodes
         # (the modules it imports add theirs as they are loaded).
         self.module_mentions = {word: word in text for word in ("yield", "break", "continue")}
@@ -138,8 +140,7 @@ class Interpreter(ImportsMixin, AssignmentMixin):
             self.call_function(function, [], {}, unknown_arguments=True)
 
     def _helper_words(self) -> re.Pattern[str]:
-        """The names of project helpers this module imports that hold a recorded call, as one word
-        pattern (empty: none)."""
+        """Names of imported project helpers holding a recorded call, as one word pattern (or empty)."""
         names = self.recording_helper_names()
         return re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(names))) + r")\b" if names else "")
 
@@ -174,7 +175,7 @@ class Interpreter(ImportsMixin, AssignmentMixin):
         keras_calls.call_method_of(self, owner, (method, info), unknown)
 
     def text_of(self, node: cst.CSTNode) -> str:
-        return generated_text(self.module, node, self._texts)
+        return self._texts.text_of(node)
 
     def note_function_started(self, node: cst.FunctionDef) -> None:
         self._started.add(node)

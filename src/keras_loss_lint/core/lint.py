@@ -177,7 +177,7 @@ def lint_module(
         where = os.path.abspath(path) if path and project is not None else None
         ceiling = Ceiling(settings.limits.seconds, settings.limits.memory_mb, FACTS_SHARE_OF_TIME)
         with ceiling_applied(ceiling):
-            facts = extract_facts(module, source, path=where, locator=project, texts=texts)
+            facts = extract_facts(module, source, path=where, locator=project, texts=texts, tree=tree)
         ceiling.allow(RULES_SHARE_OF_TIME, RULES_LEAST_SHARE)
         context = RuleContext(facts, _target_of(facts, settings))
         failures: list[Diagnostic] = []
