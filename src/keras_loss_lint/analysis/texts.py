@@ -180,7 +180,8 @@ class SourceLines:
 
 
 def _first_line(statement: ast.stmt) -> int:
-    """Where a statement starts, its decorators included."""
+    """Where a statement starts, its decorators included (as core.ast_precheck.first_line, which the
+    analysis may not import: the core sits above it)."""
     return min([statement.lineno] + [d.lineno for d in getattr(statement, "decorator_list", [])])
 
 
