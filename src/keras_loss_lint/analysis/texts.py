@@ -162,9 +162,8 @@ class SourceLines:
     def _pair_block(self, block: cst.BaseSuite, body: _AstBody) -> bool:
         if not body:
             return False
-        if isinstance(block, cst.SimpleStatementSuite):  # `if x: y()`: small statements only
+        if not isinstance(block, cst.IndentedBlock):  # `if x: y()`: small statements only
             return not any(isinstance(s, _AST_COMPOUND) for s in body)
-        assert isinstance(block, cst.IndentedBlock)
         start, end = _first_line(body[0]), body[-1].end_lineno
         # The block's own lines, unless its first statement shares a line with the header.
         if end is not None and not self._line(body[0].lineno).encode()[: body[0].col_offset].strip():
