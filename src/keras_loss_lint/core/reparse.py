@@ -156,7 +156,10 @@ def _parse_piece(text: str, first: bool) -> Optional[_Piece]:
 
 
 def _holds_block(statement: cst.CSTNode) -> bool:
-    """Whether the statement indents a block (only then did its piece's parse find an indentation)."""
+    """Whether the statement indents a block (only then did its piece's parse find an indentation).
+    A `match` always does: its cases are indented by the match itself, whatever their bodies."""
+    if isinstance(statement, cst.Match):
+        return True
     return isinstance(statement, cst.BaseCompoundStatement) and _holds_block_part(statement)
 
 
