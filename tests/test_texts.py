@@ -5,6 +5,7 @@ the node, for every compound statement and indented block, and no node gets a wr
 from __future__ import annotations
 
 import ast
+import sys
 import textwrap
 
 import hypothesmith
@@ -25,7 +26,10 @@ SOURCES = [
     "for i in range(3):\n    while i:\n        i -= 1\n    else:\n        break\nelse:\n    pass\n",
     "try:\n    a()\nexcept ValueError:\n    b()\nexcept (KeyError, TypeError) as e:\n    c()\n"
     "else:\n    d()\nfinally:\n    e()\n",
-    "try:\n    a()\nexcept* ValueError:\n    b()\n",
+    pytest.param(
+        "try:\n    a()\nexcept* ValueError:\n    b()\n",
+        marks=pytest.mark.skipif(sys.version_info < (3, 11), reason="`except*` is Python 3.11 syntax"),
+    ),
     "match x:\n    case 1:\n        a()\n    case [y, *_]:\n        def g(): yield y\n",
     "async def f():\n    async with a as b, c:\n        async for i in b:\n            await i\n",
     "with open(p) as f: data = f.read()\nif x: y(); z()\n",
